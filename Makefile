@@ -1,0 +1,123 @@
+# prewarm: GNU make, out-of-tree builds in $(BUILD).
+#
+#   make            build $(BUILD)/prewarm (installs missing Debian packages
+#                   first when run as root; prints the command otherwise)
+#   make run        build and run the demo on data the project generates
+#   make test       build and run every test; ends with "N passed, N failed"
+#   make check      the same under ASan + UBSan, with -Werror
+#   make bench      build and run the benchmarks
+#   make clean
+
+BUILD    ?= build
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+
+# Debian packages the build and the tests need (checked by `make deps`).
+DEB_PKGS := gcc make pkg-config libgsl-dev libcmocka-dev
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wold-style-definition -Wformat=2 -Wundef \
+        -Wcast-qual -Wwrite-strings -Wvla -Wfloat-equal -Wdouble-promotion \
+        -Wconversion -Wno-sign-conversion
+OPT      ?= -O2 -g
+CPPFLAGS += -D_DEFAULT_SOURCE
+CFLAGS   += -std=c11 $(OPT) $(WARN) -MMD -MP
+ifeq ($(WERROR),1)
+CFLAGS   += -Werror
+endif
+ifeq ($(SAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
+LDLIBS    += $(PKG_LIBS) -lm
+
+LIB_SRC := $(wildcard common/*.c forecast/*.c) \
+           $(filter-out controller/ctl_main.c,$(wildcard controller/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB     := $(BUILD)/libprewarm.a
+BIN     := $(BUILD)/prewarm
+
+TEST_SRC  := $(wildcard tests/unit/test_*.c)
+TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all deps run test check bench clean
+
+all: $(BIN)
+
+# Installs missing Debian packages when root, else says how.  The stamp
+# keeps this to once per build folder (and again when the list changes).
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): Makefile
+	@mkdir -p $(@D)
+	@if command -v dpkg-query >/dev/null 2>&1; then \
+	  missing=""; \
+	  for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	      grep -q 'ok installed' || missing="$$missing $$p"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	      echo "deps: installing$$missing"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y -qq --no-install-recommends $$missing \
+	        >/dev/null || exit 1; \
+	    else \
+	      echo "deps: missing Debian packages:$$missing"; \
+	      echo "deps: run: sudo apt-get install --no-install-recommends$$missing"; \
+	      exit 1; \
+	    fi; \
+	  fi; \
+	fi
+	@touch $@
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(BUILD)/obj/controller/ctl_main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) \
+	  $(LDLIBS) -lcmocka
+
+$(BUILD)/bench/%: bench/%.c $(LIB) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) \
+	  $(LDLIBS)
+
+DEMO_DIR := $(BUILD)/demo
+run: $(BIN)
+	@mkdir -p $(DEMO_DIR)
+	$(BIN) demo-trace --days 14 --step 300 --output $(DEMO_DIR)/trace.csv
+	@echo "demo: 14 days of 5-minute request counts in $(DEMO_DIR)/trace.csv"
+	@echo "demo: forecasting the next 3 hours (36 steps), period detected"
+	$(BIN) forecast --input $(DEMO_DIR)/trace.csv --horizon 36 \
+	  --quantiles 0.5,0.95 --stats
+
+test: $(BIN) $(TEST_BIN)
+	@sh tests/run.sh $(BUILD)
+
+check:
+	$(MAKE) BUILD=$(BUILD)/check SAN=1 WERROR=1 OPT="-O1 -g" test
+
+bench: $(BIN) $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

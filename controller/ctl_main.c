@@ -1,0 +1,55 @@
+/*
+ * prewarm: predictive pre-warming autoscaler.  The entry point dispatches
+ * to the subcommands.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "ctl_cli.h"
+#include "ctl_demo.h"
+#include "ctl_forecast.h"
+
+#ifndef PREWARM_VERSION
+#define PREWARM_VERSION "0.1.0"
+#endif
+
+static const char usage[] =
+  "usage: prewarm COMMAND [OPTIONS]\n"
+  "\n"
+  "Predictive pre-warming for AWS Lambda provisioned concurrency and\n"
+  "Kubernetes replicas.\n"
+  "\n"
+  "commands:\n"
+  "  forecast     fit a seasonal model to a CSV series and forecast it\n"
+  "  demo-trace   write the synthetic example trace used by the demo\n"
+  "  help         show this text\n"
+  "  version      print the version\n"
+  "\n"
+  "Run 'prewarm COMMAND --help' for the options of a command.\n";
+
+int main(int argc, char **argv) {
+  /* GSL's default handler aborts the process; every status is checked. */
+  gsl_set_error_handler_off();
+  if(argc < 2) {
+    fputs(usage, stderr);
+    return CTL_EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if(strcmp(cmd, "forecast") == 0)
+    return ctl_forecast_main(argc - 1, argv + 1);
+  if(strcmp(cmd, "demo-trace") == 0)
+    return ctl_demo_main(argc - 1, argv + 1);
+  if(strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+     strcmp(cmd, "-h") == 0) {
+    fputs(usage, stdout);
+    return CTL_EXIT_OK;
+  }
+  if(strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+    printf("prewarm %s\n", PREWARM_VERSION);
+    return CTL_EXIT_OK;
+  }
+  fprintf(stderr, "prewarm: unknown command '%s'\n\n%s", cmd, usage);
+  return CTL_EXIT_USAGE;
+}

@@ -1,0 +1,349 @@
+#include "fc_fit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multimin.h>
+
+#include "../common/pw_alloc.h"
+
+/* Simplex limits: enough for three to five parameters to settle in the
+ * transformed space; more buys nothing a forecast can show. */
+#define MAX_ITER 250
+#define SIZE_TOL 2e-3
+/* Standardised errors kept for the quantile table (the most recent). */
+#define ZKEEP 4096
+
+struct fit_ctx {
+  const double *y;
+  size_t n;
+  const struct fc_model *init;  /* the initial states */
+  struct fc_model *work;        /* scratch model for one pass */
+  int evaluations;
+};
+
+static double logistic(double x) { return 1.0 / (1.0 + exp(-x)); }
+static double logit(double p) {
+  p = fmin(fmax(p, 1e-6), 1 - 1e-6);
+  return log(p / (1 - p));
+}
+
+static int nparams_of(enum fc_kind kind) {
+  switch(kind) {
+  case FC_SNAIVE:
+    return 0;
+  case FC_HW_DAMPED:
+    return 4;
+  case FC_DSHW:
+    return 5;
+  default:
+    return 3;
+  }
+}
+
+/* Maps the unconstrained vector x to parameters inside the region. */
+static void params_from(enum fc_kind kind, const double *x,
+                        struct fc_params *p) {
+  memset(p, 0, sizeof(*p));
+  p->phi = 1;
+  p->alpha = 1e-4 + (0.9998 - 1e-4) * logistic(x[0]);
+  p->beta = p->alpha * 0.999 * logistic(x[1]);
+  p->gamma = (1 - p->alpha) * 0.999 * logistic(x[2]);
+  if(kind == FC_HW_DAMPED)
+    p->phi = 0.8 + 0.18 * logistic(x[3]);
+  if(kind == FC_DSHW) {
+    p->omega = (1 - p->alpha - p->gamma) * 0.999 * logistic(x[3]);
+    p->ar = 0.99 * tanh(x[4]);
+  }
+}
+
+/* The inverse of params_from(), for a start inside the region. */
+static void params_to(enum fc_kind kind, const struct fc_params *p,
+                      double *x) {
+  x[0] = logit((p->alpha - 1e-4) / (0.9998 - 1e-4));
+  x[1] = logit(p->beta / (0.999 * p->alpha));
+  x[2] = logit(p->gamma / (0.999 * (1 - p->alpha)));
+  if(kind == FC_HW_DAMPED)
+    x[3] = logit((p->phi - 0.8) / 0.18);
+  if(kind == FC_DSHW) {
+    x[3] = logit(p->omega / (0.999 * (1 - p->alpha - p->gamma)));
+    x[4] = atanh(fmin(fmax(p->ar / 0.99, -0.999), 0.999));
+  }
+}
+
+static double mean_obs(const double *y, size_t from, size_t to, size_t *cnt) {
+  double s = 0;
+  *cnt = 0;
+  for(size_t t = from; t < to; t++) {
+    if(!isnan(y[t])) {
+      s += y[t];
+      (*cnt)++;
+    }
+  }
+  return *cnt ? s / (double)*cnt : (double)NAN;
+}
+
+/* Averages dev(t) over the observed t < w in each slot t % m, then centres
+ * the indices (mean 0, or mean 1 when mul). */
+static void seasonal_indices(double *s, int m, const double *dev, size_t w,
+                             int mul) {
+  double total = 0;
+  int filled = 0;
+  for(int j = 0; j < m; j++) {
+    double sum = 0;
+    int c = 0;
+    for(size_t t = (size_t)j; t < w; t += (size_t)m) {
+      if(!isnan(dev[t])) {
+        sum += dev[t];
+        c++;
+      }
+    }
+    s[j] = c ? sum / c : (double)NAN;
+    if(c) {
+      total += s[j];
+      filled++;
+    }
+  }
+  double centre = filled ? total / filled : (mul ? 1 : 0);
+  for(int j = 0; j < m; j++) {
+    if(isnan(s[j]))
+      s[j] = mul ? 1 : 0;
+    else
+      s[j] = mul ? s[j] / centre : s[j] - centre;
+  }
+}
+
+/* Initial states from the first two seasons; dev is scratch of 2*M. */
+static int init_states(struct fc_model *m, const double *y, double *dev) {
+  const struct fc_spec *sp = &m->spec;
+  int mul = sp->kind == FC_HW_MUL;
+  size_t M = (size_t)(sp->kind == FC_DSHW ? sp->period2 : sp->period);
+  size_t w = 2 * M, c1, c2;
+  double a1 = mean_obs(y, 0, M, &c1), a2 = mean_obs(y, M, w, &c2);
+
+  if(!c1 || !c2)
+    return PW_ETOOSHORT;
+  double b0 = (a2 - a1) / (double)M;
+  for(size_t t = 0; t < w; t++) {
+    double lt = a1 + b0 * ((double)t - (double)(M - 1) / 2);
+    if(mul && !(lt > 0))
+      return PW_ENUMERIC;
+    dev[t] = isnan(y[t]) ? (double)NAN : mul ? y[t] / lt : y[t] - lt;
+  }
+  seasonal_indices(m->s1, sp->period, dev, w, mul);
+  if(m->s2) {
+    for(size_t t = 0; t < w; t++)
+      dev[t] -= m->s1[t % (size_t)sp->period];
+    seasonal_indices(m->s2, sp->period2, dev, w, 0);
+  }
+  /* The residual variance of the decomposition starts the error EWMA. */
+  double ss = 0;
+  size_t c = 0;
+  for(size_t t = 0; t < w; t++) {
+    if(isnan(y[t]))
+      continue;
+    double lt = a1 + b0 * ((double)t - (double)(M - 1) / 2);
+    double f = mul ? lt * m->s1[t % (size_t)sp->period]
+                   : lt + m->s1[t % (size_t)sp->period] +
+                       (m->s2 ? m->s2[t % (size_t)sp->period2] : 0);
+    double r = mul ? (y[t] - f) / fmax(fabs(f), 1e-12) : y[t] - f;
+    ss += r * r;
+    c++;
+  }
+  m->sigma2 = c ? ss / (double)c : 0;
+  if(!(m->sigma2 > 0))
+    m->sigma2 = 1e-12;
+  m->level = a1 - b0 * (double)(M + 1) / 2;
+  m->trend = b0;
+  return 0;
+}
+
+/* Initial error variance of seasonal naive: lag-m differences of season 2. */
+static void init_snaive(struct fc_model *m, const double *y) {
+  size_t per = (size_t)m->spec.period, c = 0;
+  double ss = 0;
+  for(size_t t = per; t < 2 * per; t++) {
+    double d = y[t] - y[t - per];
+    if(!isnan(d)) {
+      ss += d * d;
+      c++;
+    }
+  }
+  m->sigma2 = c && ss > 0 ? ss / (double)c : 1e-12;
+}
+
+static double objective(const gsl_vector *v, void *arg) {
+  struct fit_ctx *fc = arg;
+  struct fc_model *w = fc->work;
+  double x[5] = {0};
+  for(size_t i = 0; i < v->size; i++)
+    x[i] = gsl_vector_get(v, i);
+  fc_model_copy(w, fc->init);
+  params_from(w->spec.kind, x, &w->par);
+  fc->evaluations++;
+  double mse = fc_model_run(w, fc->y, fc->n);
+  return isfinite(mse) ? mse : 1e300;
+}
+
+/* Runs the simplex; leaves the best parameters in fc->work->par. */
+static int minimise(struct fit_ctx *fc, const struct fc_params *start,
+                    struct fc_fit_info *info) {
+  enum fc_kind kind = fc->init->spec.kind;
+  size_t np = (size_t)nparams_of(kind);
+  double x0[5] = {logit(0.2), logit(0.05), logit(0.1), 0, 0};
+  const gsl_multimin_fminimizer_type *T = gsl_multimin_fminimizer_nmsimplex2;
+  gsl_multimin_function f = {.f = objective, .n = np, .params = fc};
+  int status, iter = 0, rc = 0;
+
+  if(kind == FC_HW_DAMPED)
+    x0[3] = logit((0.95 - 0.8) / 0.18);
+  if(start)
+    params_to(kind, start, x0);
+  gsl_vector *x = gsl_vector_alloc(np), *step = gsl_vector_alloc(np);
+  gsl_multimin_fminimizer *s = gsl_multimin_fminimizer_alloc(T, np);
+  if(!x || !step || !s) {
+    rc = PW_ENOMEM;
+    goto out;
+  }
+  for(size_t i = 0; i < np; i++) {
+    gsl_vector_set(x, i, x0[i]);
+    gsl_vector_set(step, i, start ? 0.3 : 1.0);
+  }
+  status = gsl_multimin_fminimizer_set(s, &f, x, step);
+  while(status == GSL_SUCCESS && iter < MAX_ITER) {
+    iter++;
+    status = gsl_multimin_fminimizer_iterate(s);
+    if(status)
+      break;
+    status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s),
+                                    SIZE_TOL);
+    if(status == GSL_SUCCESS)
+      break;
+    status = GSL_SUCCESS;
+    if(iter == MAX_ITER)
+      break;
+  }
+  if(status != GSL_SUCCESS && status != GSL_CONTINUE) {
+    rc = PW_ENUMERIC;
+    goto out;
+  }
+  double xb[5] = {0};
+  for(size_t i = 0; i < np; i++)
+    xb[i] = gsl_vector_get(s->x, i);
+  params_from(kind, xb, &fc->work->par);
+  info->iterations = iter;
+
+out:
+  gsl_multimin_fminimizer_free(s);
+  gsl_vector_free(step);
+  gsl_vector_free(x);
+  return rc;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/*
+ * The final pass: runs the fitted model over the data from its initial
+ * states, keeping its most recent standardised one-step errors, and fills
+ * the quantile table from them.
+ */
+static int final_pass(struct fc_model *m, const double *y, size_t n) {
+  size_t burn = (size_t)m->spec.period, kept = 0, head = 0;
+  double *z = pw_malloc(ZKEEP * sizeof(double));
+  if(!z)
+    return PW_ENOMEM;
+  for(size_t t = 0; t < n; t++) {
+    double sd = sqrt(m->sigma2);
+    if(m->spec.kind == FC_HW_MUL)
+      sd *= fmax(fabs(fc_model_next(m)), 1e-12);
+    double e = fc_update(m, y[t]);
+    if(t < burn || !isfinite(e) || !(sd > 0))
+      continue;
+    z[head] = e / sd;
+    head = (head + 1) % ZKEEP;
+    if(kept < ZKEEP)
+      kept++;
+  }
+  m->zok = kept >= 100;
+  if(m->zok) {
+    qsort(z, kept, sizeof(double), cmp_double);
+    for(int i = 0; i < FC_ZGRID; i++) {
+      double pos = fc_zgrid_p[i] * (double)(kept - 1);
+      size_t lo = (size_t)pos;
+      double fr = pos - (double)lo;
+      m->ztab[i] = lo + 1 < kept ? z[lo] + fr * (z[lo + 1] - z[lo]) : z[lo];
+    }
+  }
+  pw_free(z);
+  return 0;
+}
+
+int fc_fit(const double *y, size_t n, const struct fc_spec *spec,
+           const struct fc_params *start, struct fc_model **out,
+           struct fc_fit_info *info) {
+  struct fc_fit_info dummy;
+  struct fc_model *init = NULL, *work = NULL;
+  double *dev = NULL;
+  int rc;
+
+  *out = NULL;
+  if(!info)
+    info = &dummy;
+  memset(info, 0, sizeof(*info));
+  if(fc_spec_check(spec))
+    return PW_EINVAL;
+  while(n && isnan(*y)) {
+    y++;
+    n--;
+    info->skipped++;
+  }
+  if(n < fc_spec_min_rows(spec))
+    return PW_ETOOSHORT;
+  rc = fc_model_new(spec, &init);
+  if(rc)
+    return rc;
+  rc = fc_model_new(spec, &work);
+  if(rc)
+    goto out;
+  if(spec->kind == FC_SNAIVE) {
+    init_snaive(init, y);
+  }
+  else {
+    dev = pw_malloc(fc_spec_min_rows(spec) * sizeof(double));
+    rc = dev ? init_states(init, y, dev) : PW_ENOMEM;
+    if(rc)
+      goto out;
+    struct fit_ctx fc = {.y = y, .n = n, .init = init, .work = work};
+    rc = minimise(&fc, start, info);
+    info->evaluations = fc.evaluations;
+    if(rc)
+      goto out;
+    init->par = work->par;
+  }
+  init->nparams = nparams_of(spec->kind);
+  fc_model_copy(work, init);
+  rc = final_pass(work, y, n);
+  if(rc)
+    goto out;
+  if(!isfinite(work->sse) || !isfinite(work->level) ||
+     !isfinite(work->sigma2)) {
+    rc = PW_ENUMERIC;
+    goto out;
+  }
+  double nn = (double)(work->nsse ? work->nsse : 1);
+  work->aic = nn * log(fmax(work->sse / nn, 1e-300)) +
+              2.0 * (work->nparams + 1);
+  *out = work;
+  work = NULL;
+
+out:
+  pw_free(dev);
+  fc_model_free(&work);
+  fc_model_free(&init);
+  return rc;
+}

@@ -1,0 +1,38 @@
+/*
+ * Seasonal period detection.
+ *
+ * The autocorrelation of the series (mean and linear trend removed, missing
+ * values counted as the mean) is computed with GSL's radix-2 FFT, corrected
+ * for the shrinking overlap at long lags.  A lag is a candidate when it is a
+ * local maximum that stands above the lowest autocorrelation between half
+ * its lag and itself (its prominence) by more than the noise level.  The
+ * strongest candidate wins, except that a shorter candidate that divides it
+ * and is nearly as strong is preferred (a daily cycle over the weekly one
+ * that contains it; a 5-minute timer over its multiples).  The same search
+ * finds the periods of intermittent series such as functions fired by a
+ * timer, whose autocorrelation is a comb.
+ */
+#ifndef FC_PERIOD_H
+#define FC_PERIOD_H
+
+#include <stddef.h>
+
+#include "../common/pw_err.h"
+
+struct fc_period_info {
+  int period;         /* the dominant period in steps, 0 when none */
+  double strength;    /* its prominence, in autocorrelation units */
+  int period2;        /* a longer period that is a multiple of it, or 0 */
+  double strength2;
+};
+
+/*
+ * Finds the dominant period of y[0..n) among lags 2..max_period (0 means
+ * n / 2: two seasons must fit).  Returns 0 with out->period == 0 when there
+ * is none, PW_ETOOSHORT for fewer than 8 observed values, or PW_ENOMEM.
+ * Deterministic; O(n log n).
+ */
+int fc_period_detect(const double *y, size_t n, int max_period,
+                     struct fc_period_info *out) PW_WUR;
+
+#endif

@@ -1,0 +1,166 @@
+#include "fc_select.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "../common/pw_alloc.h"
+
+/* Bound on forecast evaluations per candidate in the hold-out. */
+#define MAX_EVALS 200000
+
+static int applicable(enum fc_kind k, const struct fc_spec *base,
+                      const double *y, size_t n) {
+  if(k == FC_DSHW)
+    return base->period2 > base->period;
+  if(k == FC_HW_MUL) {
+    for(size_t t = 0; t < n; t++) {
+      if(!isnan(y[t]) && !(y[t] > 0))
+        return 0;
+    }
+  }
+  return 1;
+}
+
+static struct fc_spec spec_of(const struct fc_spec *base, enum fc_kind k) {
+  struct fc_spec s = *base;
+  s.kind = k;
+  s.period2 = k == FC_DSHW ? base->period2 : 0;
+  return s;
+}
+
+/*
+ * Mean absolute error of m's forecasts over horizons 1..hs from origins in
+ * y[from..n), feeding each observation after its origin.  m is advanced.
+ */
+static int holdout_mae(struct fc_model *m, const double *y, size_t from,
+                       size_t n, int hs, double *mae) {
+  struct fc_path path;
+  size_t v = n - from, stride = 1, cnt = 0;
+  double sum = 0;
+  int rc = fc_path_init(&path, hs, 0);
+  if(rc)
+    return rc;
+  if(v * (size_t)hs > MAX_EVALS)
+    stride = v * (size_t)hs / MAX_EVALS + 1;
+  for(size_t t = from; t < n; t++) {
+    if((t - from) % stride == 0) {
+      int h = (int)(n - t < (size_t)hs ? n - t : (size_t)hs);
+      rc = fc_forecast(m, h, NULL, 0, &path);
+      if(rc)
+        break;
+      for(int k = 0; k < h; k++) {
+        double a = y[t + (size_t)k];
+        if(!isnan(a) && isfinite(path.mean[k])) {
+          sum += fabs(a - path.mean[k]);
+          cnt++;
+        }
+      }
+    }
+    fc_update(m, y[t]);
+  }
+  fc_path_cleanup(&path);
+  *mae = cnt ? sum / (double)cnt : (double)NAN;
+  return rc;
+}
+
+/* Fits every candidate on y[0..ntrain) and scores it on the rest. */
+static int score_holdout(const double *y, size_t n, size_t ntrain,
+                         const struct fc_spec *base, int horizon,
+                         struct fc_choice *ch, struct fc_params *pars) {
+  int hs = horizon < (int)(n - ntrain) ? horizon : (int)(n - ntrain);
+  for(int k = 0; k < FC_KIND_COUNT; k++) {
+    if(!applicable((enum fc_kind)k, base, y, n))
+      continue;
+    struct fc_spec s = spec_of(base, (enum fc_kind)k);
+    struct fc_model *m = NULL;
+    int rc = ntrain >= fc_spec_min_rows(&s)
+               ? fc_fit(y, ntrain, &s, NULL, &m, NULL)
+               : PW_ETOOSHORT;
+    if(rc == PW_ENOMEM)
+      return rc;
+    if(rc == 0) {
+      pars[k] = m->par;
+      rc = holdout_mae(m, y, ntrain, n, hs, &ch->score[k]);
+      fc_model_free(&m);
+      if(rc == PW_ENOMEM)
+        return rc;
+    }
+    ch->tried[k] = rc == 0 && !isnan(ch->score[k]) ? FC_TRY_OK
+                                                     : FC_TRY_FAILED;
+  }
+  return 0;
+}
+
+/* Without a hold-out: in-sample AIC of the Holt-Winters fits. */
+static int score_aic(const double *y, size_t n, const struct fc_spec *base,
+                     struct fc_choice *ch, struct fc_params *pars) {
+  for(int k = FC_HW; k < FC_KIND_COUNT; k++) {
+    if(!applicable((enum fc_kind)k, base, y, n))
+      continue;
+    struct fc_spec s = spec_of(base, (enum fc_kind)k);
+    struct fc_model *m = NULL;
+    int rc = fc_fit(y, n, &s, NULL, &m, NULL);
+    if(rc == PW_ENOMEM)
+      return rc;
+    ch->tried[k] = rc ? FC_TRY_FAILED : FC_TRY_OK;
+    if(rc == 0) {
+      ch->score[k] = m->aic;
+      pars[k] = m->par;
+      fc_model_free(&m);
+    }
+  }
+  return 0;
+}
+
+int fc_select(const double *y, size_t n, const struct fc_spec *base,
+              int horizon, struct fc_model **out, struct fc_choice *choice,
+              struct fc_fit_info *info) {
+  struct fc_params pars[FC_KIND_COUNT];
+  struct fc_spec s0 = spec_of(base, FC_SNAIVE);
+  size_t m1 = (size_t)base->period, v;
+  int rc;
+
+  *out = NULL;
+  memset(choice, 0, sizeof(*choice));
+  for(int k = 0; k < FC_KIND_COUNT; k++)
+    choice->score[k] = (double)NAN;
+  if(fc_spec_check(&s0) || horizon < 1)
+    return PW_EINVAL;
+  if(n < fc_spec_min_rows(&s0))
+    return PW_ETOOSHORT;
+  /* Hold out a fifth, at most four seasons, leaving two seasons to fit. */
+  v = n / 5 < 4 * m1 ? n / 5 : 4 * m1;
+  if(n - v < 2 * m1)
+    v = n - 2 * m1;
+  if(v >= 10 && v >= (size_t)(horizon < (int)m1 ? horizon : (int)m1)) {
+    choice->method = "holdout";
+    choice->holdout = (int)v;
+    rc = score_holdout(y, n, n - v, base, horizon, choice, pars);
+  }
+  else {
+    choice->method = "aic";
+    rc = score_aic(y, n, base, choice, pars);
+  }
+  if(rc)
+    return rc;
+  int best = -1;
+  for(int k = 0; k < FC_KIND_COUNT; k++) {
+    if(choice->tried[k] == FC_TRY_OK &&
+       (best < 0 || choice->score[k] < choice->score[best]))
+      best = k;
+  }
+  if(best > FC_SNAIVE) {
+    struct fc_spec s = spec_of(base, (enum fc_kind)best);
+    rc = fc_fit(y, n, &s, &pars[best], out, info);
+    if(rc == 0) {
+      choice->kind = (enum fc_kind)best;
+      return 0;
+    }
+    if(rc == PW_ENOMEM)
+      return rc;
+  }
+  if(best != FC_SNAIVE)
+    choice->method = "fallback";
+  choice->kind = FC_SNAIVE;
+  return fc_fit(y, n, &s0, NULL, out, info);
+}

@@ -1,0 +1,46 @@
+/*
+ * Automatic model choice.
+ *
+ * The candidates (seasonal naive; Holt-Winters additive, damped and, on a
+ * strictly positive series, multiplicative; double-seasonal when a second
+ * period is given) are fitted on the series without its last part, then
+ * scored by their mean absolute error over horizons 1..H from rolling
+ * origins in that hold-out part, updating in O(1) between origins without
+ * refitting.  The winner is refitted on the whole series, starting from its
+ * hold-out parameters.  With too little data for a hold-out, the lowest AIC
+ * among the Holt-Winters fits wins.  When every fit fails, seasonal naive is
+ * used and the choice says so.
+ */
+#ifndef FC_SELECT_H
+#define FC_SELECT_H
+
+#include "fc_fit.h"
+#include "fc_model.h"
+
+enum fc_try {
+  FC_TRY_SKIPPED = 0,  /* not a candidate for this series */
+  FC_TRY_OK,
+  FC_TRY_FAILED
+};
+
+struct fc_choice {
+  enum fc_kind kind;              /* the model chosen */
+  const char *method;             /* "holdout", "aic" or "fallback" */
+  int holdout;                    /* rows held out */
+  enum fc_try tried[FC_KIND_COUNT];
+  double score[FC_KIND_COUNT];    /* hold-out MAE or AIC; NAN if untried */
+};
+
+/*
+ * Chooses and fits a model for y[0..n).  base gives the period(s) and
+ * clipping (base->kind is ignored; base->period2 > 0 adds FC_DSHW).
+ * horizon is the longest horizon the caller will ask for.  On success *out
+ * is the fitted model (the caller frees it), *choice says why, and info
+ * describes the final fit.  Returns 0, PW_EINVAL, PW_ETOOSHORT (not even
+ * seasonal naive fits) or PW_ENOMEM.
+ */
+int fc_select(const double *y, size_t n, const struct fc_spec *base,
+              int horizon, struct fc_model **out, struct fc_choice *choice,
+              struct fc_fit_info *info) PW_WUR;
+
+#endif
