@@ -12,6 +12,11 @@
 /* A shorter divisor wins when its prominence is at least this share of the
  * best one. */
 #define DIVISOR_SHARE 0.6
+/* A second period must lift the autocorrelation this much above the
+ * shorter multiples of the first. */
+#define SECOND_EXCESS 0.1
+/* Calendar periods in common steps divide this (see refine()). */
+#define CALENDAR 100800u
 
 /* Centres y and removes its least-squares line; missing values become 0. */
 static size_t detrend(const double *y, size_t n, double *x) {
@@ -69,55 +74,166 @@ static int divides(size_t d, size_t k) {
   return q >= 2 && diff <= q;
 }
 
-static void pick(const double *acf, size_t maxlag, double noise,
-                 struct fc_period_info *out) {
-  size_t best = 0;
-  double bests = 0;
-  for(size_t k = 2; k < maxlag; k++) {
+/* The highest autocorrelation within 1% of lag k (a period that is not a
+ * whole number of steps spreads its peak). */
+static double near_max(const double *acf, size_t nacf, size_t k) {
+  size_t w = k / 100 + 1, lo = k > w ? k - w : 1, hi = k + w;
+  double v = -1;
+  for(size_t j = lo; j <= hi && j < nacf; j++)
+    v = fmax(v, acf[j]);
+  return v;
+}
+
+/*
+ * Candidate lags: local maxima that clear the noise level, and that repeat:
+ * where twice the lag is within reach, the autocorrelation there is at
+ * least half as high (a coincidence of two bursts does not repeat).
+ */
+static size_t candidates(const double *acf, size_t nacf, size_t maxlag,
+                         double ntot, double noise, size_t *lag,
+                         double *prom) {
+  size_t nc = 0;
+  for(size_t k = 2; k <= maxlag && k + 1 < nacf; k++) {
     if(acf[k] < acf[k - 1] || acf[k] < acf[k + 1] || acf[k] <= noise)
       continue;
     double p = prominence(acf, k);
-    if(p > noise && p > bests) {
-      best = k;
-      bests = p;
+    if(p <= noise)
+      continue;
+    /* Compared without the overlap correction, which magnifies noise at
+     * long lags. */
+    if(2 * k + k / 100 + 1 >= nacf ||
+       near_max(acf, nacf, 2 * k) * (ntot - 2.0 * (double)k) <
+         0.5 * acf[k] * (ntot - (double)k))
+      continue;
+    lag[nc] = k;
+    prom[nc++] = p;
+  }
+  return nc;
+}
+
+static size_t gcd(size_t a, size_t b) {
+  while(b) {
+    size_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/*
+ * Moves k to the summit of its peak (a noisy, broad peak has local maxima on
+ * its shoulders).  The summit of a smooth cycle is flat, so noise decides
+ * between, say, 1440 and 1441; among the lags within 2% whose
+ * autocorrelation is as high as the summit's but for a small tolerance,
+ * prefer the most calendar-like: the largest common divisor with
+ * 100800 = 2^6 * 3^2 * 5^2 * 7, which every hourly, daily and weekly
+ * period at steps of 1, 5, 10, 15, 30 and 60 minutes divides.
+ */
+static size_t refine(const double *acf, size_t nacf, size_t k) {
+  size_t w = k / 10 + 1, top = k;
+  for(size_t c = k > w + 2 ? k - w : 2; c <= k + w && c < nacf; c++) {
+    if(acf[c] > acf[top])
+      top = c;
+  }
+  double tol = fmax(0.01, 0.03 * acf[top]);
+  size_t best = top, bestg = gcd(top, CALENDAR);
+  w = top / 50 + 1;
+  for(size_t c = top > w + 2 ? top - w : 2; c <= top + w && c < nacf; c++) {
+    size_t g = gcd(c, CALENDAR);
+    if(acf[c] >= acf[top] - tol && g > bestg) {
+      best = c;
+      bestg = g;
     }
   }
-  if(!best)
+  return best;
+}
+
+static void pick(const double *acf, size_t nacf, const size_t *lag,
+                 const double *prom, size_t nc, struct fc_period_info *out) {
+  size_t best = 0, chosen;
+  if(nc == 0)
     return;
-  size_t chosen = best;
-  double cs = bests;
-  for(size_t k = 2; k < best; k++) {
-    if(acf[k] < acf[k - 1] || acf[k] < acf[k + 1] || !divides(k, best))
-      continue;
-    double p = prominence(acf, k);
-    if(p >= DIVISOR_SHARE * bests && p > noise) {
-      chosen = k;
-      cs = p;
+  for(size_t i = 1; i < nc; i++) {
+    if(prom[i] > prom[best])
+      best = i;
+  }
+  /* The shortest candidate nearly as strong as the best: the daily cycle
+   * rather than the weekly one, the timer rather than its multiples. */
+  chosen = best;
+  for(size_t i = 0; i < best; i++) {
+    if(prom[i] >= DIVISOR_SHARE * prom[best]) {
+      chosen = i;
       break;
     }
   }
-  out->period = (int)chosen;
-  out->strength = cs;
-  if(chosen != best) {
-    out->period2 = (int)best;
-    out->strength2 = bests;
+  out->period = (int)refine(acf, nacf, lag[chosen]);
+  out->strength = prom[chosen];
+  /* A second, longer cycle: a multiple of the period whose autocorrelation
+   * rises above that of the shorter multiples (the weekly peak over the
+   * daily comb).  The shortest of the strongest wins. */
+  size_t p = (size_t)out->period;
+  double top = 0, excess[64];
+  size_t cand[64], ncand = 0;
+  for(size_t i = chosen + 1; i < nc && ncand < 64; i++) {
+    if(!divides(p, lag[i]))
+      continue;
+    size_t q = (lag[i] + p / 2) / p;
+    double comb = 0;
+    for(size_t j = 1; j < q; j++)
+      comb += acf[j * p];
+    cand[ncand] = i;
+    excess[ncand] = acf[lag[i]] - comb / (double)(q - 1);
+    top = fmax(top, excess[ncand++]);
   }
+  if(top < SECOND_EXCESS)
+    return;
+  for(size_t c = 0; c < ncand; c++) {
+    if(excess[c] >= 0.9 * top) {
+      out->period2 = (int)refine(acf, nacf, lag[cand[c]]);
+      out->strength2 = excess[c];
+      return;
+    }
+  }
+}
+
+/*
+ * The noise level of the autocorrelation.  For white noise it is about
+ * 1/sqrt(n); a sparse series (a function invoked a few dozen times) has far
+ * fewer independent values than steps, so the effective count is the
+ * participation ratio (sum |y|)^2 / sum y^2: n for dense series, the number
+ * of events for sparse ones.  Capped so that a strict timer with a handful
+ * of firings (autocorrelation near 1) is still found.
+ */
+static double noise_level(const double *y, size_t n) {
+  double s1 = 0, s2 = 0;
+  for(size_t t = 0; t < n; t++) {
+    if(!isnan(y[t])) {
+      s1 += fabs(y[t]);
+      s2 += y[t] * y[t];
+    }
+  }
+  double neff = s2 > 0 ? s1 * s1 / s2 : 1;
+  return fmin(0.5, fmax(0.1, 3.0 / sqrt(neff)));
 }
 
 int fc_period_detect(const double *y, size_t n, int max_period,
                      struct fc_period_info *out) {
-  size_t N = 1, maxlag;
+  size_t N = 1, maxlag, nacf;
   double *buf, *acf;
   int rc;
 
   memset(out, 0, sizeof(*out));
   while(N < 2 * n)
     N <<= 1;
-  maxlag = max_period > 0 ? (size_t)max_period : n / 2;
+  /* Detection wants three seasons unless told otherwise; a fit needs two. */
+  maxlag = max_period > 0 ? (size_t)max_period : n / 3;
   if(maxlag > n / 2)
     maxlag = n / 2;
+  nacf = 2 * maxlag + maxlag / 100 + 3;
+  if(nacf > n - 1)
+    nacf = n - 1;
   buf = pw_calloc(N, sizeof(double));
-  acf = pw_calloc(maxlag + 2, sizeof(double));
+  acf = pw_calloc(nacf + 1, sizeof(double));
   if(!buf || !acf) {
     rc = PW_ENOMEM;
     goto out;
@@ -127,11 +243,20 @@ int fc_period_detect(const double *y, size_t n, int max_period,
     rc = c < 8 ? PW_ETOOSHORT : 0;
     goto out;
   }
-  rc = autocorr(buf, n, N, acf, maxlag + 1);
+  rc = autocorr(buf, n, N, acf, nacf - 1);
   if(rc == 0) {
-    /* White noise has autocorrelations of about +-2/sqrt(n); a peak must
-     * rise well above that. */
-    pick(acf, maxlag + 1, fmax(0.1, 6.0 / sqrt((double)c)), out);
+    size_t *lag = pw_malloc((maxlag + 1) * sizeof(size_t));
+    double *prom = pw_malloc((maxlag + 1) * sizeof(double));
+    if(lag && prom) {
+      size_t nc = candidates(acf, nacf, maxlag, (double)n,
+                             noise_level(y, n), lag, prom);
+      pick(acf, nacf, lag, prom, nc, out);
+    }
+    else {
+      rc = PW_ENOMEM;
+    }
+    pw_free(prom);
+    pw_free(lag);
   }
   if(rc == 1)
     rc = 0;

@@ -5,10 +5,13 @@
  * values counted as the mean) is computed with GSL's radix-2 FFT, corrected
  * for the shrinking overlap at long lags.  A lag is a candidate when it is a
  * local maximum that stands above the lowest autocorrelation between half
- * its lag and itself (its prominence) by more than the noise level.  The
- * strongest candidate wins, except that a shorter candidate that divides it
- * and is nearly as strong is preferred (a daily cycle over the weekly one
- * that contains it; a 5-minute timer over its multiples).  The same search
+ * its lag and itself (its prominence) by more than the noise level, and
+ * that repeats at twice its lag.  The shortest candidate nearly as strong as
+ * the best one wins (a daily cycle over the weekly one that contains it; a
+ * 5-minute timer over its multiples), moved to the nearby lag whose
+ * multiples agree best.  A second, longer period is reported when one of
+ * its multiples lifts the autocorrelation above the shorter multiples (the
+ * weekly peak over the daily comb).  The same search
  * finds the periods of intermittent series such as functions fired by a
  * timer, whose autocorrelation is a comb.
  */
@@ -28,7 +31,8 @@ struct fc_period_info {
 
 /*
  * Finds the dominant period of y[0..n) among lags 2..max_period (0 means
- * n / 2: two seasons must fit).  Returns 0 with out->period == 0 when there
+ * n / 3: three seasons must be seen to call a cycle; at most n / 2, since
+ * a fit needs two).  Returns 0 with out->period == 0 when there
  * is none, PW_ETOOSHORT for fewer than 8 observed values, or PW_ENOMEM.
  * Deterministic; O(n log n).
  */

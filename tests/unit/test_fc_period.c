@@ -1,0 +1,116 @@
+/*
+ * Period detection on synthetic, timer-like and aperiodic series.
+ */
+#include <math.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "../../forecast/fc_period.h"
+#include "test_util.h"
+
+static void sine_with_noise_and_trend(void **state) {
+  (void)state;
+  static double y[2000];
+  uint64_t s = 1;
+  for(int t = 0; t < 2000; t++)
+    y[t] = 50 + 0.05 * t + 10 * sin(2 * M_PI * t / 24.0) +
+           8 * test_noise(&s);
+  struct fc_period_info pi;
+  ASSERT_OK(fc_period_detect(y, 2000, 0, &pi));
+  assert_int_equal(pi.period, 24);
+  assert_true(pi.strength > 0.5);
+}
+
+/* A function fired by a timer every 15 minutes, idle otherwise. */
+static void timer_every_15_steps(void **state) {
+  (void)state;
+  double y[480];
+  uint64_t s = 2;
+  for(int t = 0; t < 480; t++) {
+    y[t] = t % 15 == 0 ? 1 : 0;
+    if(test_noise(&s) > 0.45)
+      y[t] += 1;  /* occasional other invocations */
+  }
+  struct fc_period_info pi;
+  ASSERT_OK(fc_period_detect(y, 480, 0, &pi));
+  assert_int_equal(pi.period, 15);
+}
+
+/* An hourly timer whose firing drifts by a minute: still about 60. */
+static void jittered_hourly_timer(void **state) {
+  (void)state;
+  double y[480] = {0};
+  uint64_t s = 3;
+  for(int k = 0; k < 8; k++) {
+    int t = 60 * k + 5 + (test_noise(&s) > 0.2 ? 1 : 0);
+    y[t] = 30;
+    y[t + 1] = 12;
+  }
+  struct fc_period_info pi;
+  ASSERT_OK(fc_period_detect(y, 480, 0, &pi));
+  assert_true(pi.period >= 59 && pi.period <= 61);
+}
+
+static void daily_inside_weekly(void **state) {
+  (void)state;
+  static double y[24 * 7 * 6];
+  size_t n = sizeof(y) / sizeof(y[0]);
+  uint64_t s = 4;
+  for(size_t t = 0; t < n; t++) {
+    double day = 20 * sin(2 * M_PI * (double)t / 24.0);
+    double week = (t / 24) % 7 >= 5 ? 0.4 : 1.0;
+    y[t] = 100 + day * week + 5 * test_noise(&s);
+  }
+  struct fc_period_info pi;
+  ASSERT_OK(fc_period_detect(y, n, 0, &pi));
+  assert_int_equal(pi.period, 24);
+  assert_int_equal(pi.period2, 168);
+}
+
+static void no_period_in_noise_or_constant(void **state) {
+  (void)state;
+  static double y[3000];
+  uint64_t s = 5;
+  for(int t = 0; t < 3000; t++)
+    y[t] = 10 + test_noise(&s);
+  struct fc_period_info pi;
+  ASSERT_OK(fc_period_detect(y, 3000, 0, &pi));
+  assert_int_equal(pi.period, 0);
+  /* Intermittent without a timer: rare random invocations. */
+  for(int t = 0; t < 3000; t++)
+    y[t] = test_noise(&s) > 0.48 ? 1 : 0;
+  ASSERT_OK(fc_period_detect(y, 3000, 0, &pi));
+  assert_int_equal(pi.period, 0);
+  for(int t = 0; t < 3000; t++)
+    y[t] = 7;
+  ASSERT_OK(fc_period_detect(y, 3000, 0, &pi));
+  assert_int_equal(pi.period, 0);
+}
+
+static void missing_values_and_limits(void **state) {
+  (void)state;
+  static double y[1000];
+  for(int t = 0; t < 1000; t++)
+    y[t] = (t % 100 > 80) ? NAN : 10 * sin(2 * M_PI * t / 20.0);
+  struct fc_period_info pi;
+  ASSERT_OK(fc_period_detect(y, 1000, 0, &pi));
+  assert_int_equal(pi.period, 20);
+  /* max_period below the true period finds nothing at 20. */
+  ASSERT_OK(fc_period_detect(y, 1000, 10, &pi));
+  assert_true(pi.period != 20);
+  double few[5] = {1, 2, 3, 4, 5};
+  assert_int_equal(fc_period_detect(few, 5, 0, &pi), PW_ETOOSHORT);
+}
+
+int main(void) {
+  gsl_set_error_handler_off();
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(sine_with_noise_and_trend),
+    cmocka_unit_test(timer_every_15_steps),
+    cmocka_unit_test(jittered_hourly_timer),
+    cmocka_unit_test(daily_inside_weekly),
+    cmocka_unit_test(no_period_in_noise_or_constant),
+    cmocka_unit_test(missing_values_and_limits),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

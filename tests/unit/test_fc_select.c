@@ -1,0 +1,82 @@
+/*
+ * Automatic model choice.
+ */
+#include <math.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "../../forecast/fc_select.h"
+#include "test_util.h"
+
+static void series(double *y, size_t n, double floor_v) {
+  uint64_t s = 9;
+  for(size_t t = 0; t < n; t++) {
+    double v = 40 + 30 * sin(2 * M_PI * (double)(t % 24) / 24.0) +
+               4 * test_noise(&s);
+    y[t] = v > floor_v ? v : floor_v;
+  }
+}
+
+static void holdout_picks_the_lowest_error(void **state) {
+  (void)state;
+  static double y[24 * 30];
+  size_t n = sizeof(y) / sizeof(y[0]);
+  series(y, n, 1);
+  struct fc_spec base = {.period = 24};
+  struct fc_model *m = NULL;
+  struct fc_choice ch;
+  ASSERT_OK(fc_select(y, n, &base, 12, &m, &ch, NULL));
+  assert_string_equal(ch.method, "holdout");
+  assert_int_equal(ch.holdout, 24 * 4);
+  assert_int_equal(ch.tried[FC_DSHW], FC_TRY_SKIPPED);
+  for(int k = 0; k < FC_DSHW; k++) {
+    assert_int_equal(ch.tried[k], FC_TRY_OK);
+    assert_true(ch.score[ch.kind] <= ch.score[k]);
+  }
+  assert_int_equal(m->spec.kind, ch.kind);
+  /* On smooth seasonal data, smoothing beats last season's value. */
+  assert_true(ch.kind != FC_SNAIVE);
+  fc_model_free(&m);
+}
+
+static void zeros_rule_out_multiplicative(void **state) {
+  (void)state;
+  static double y[24 * 20];
+  size_t n = sizeof(y) / sizeof(y[0]);
+  series(y, n, 0);
+  y[30] = 0;
+  struct fc_spec base = {.period = 24, .period2 = 24 * 7};
+  struct fc_model *m = NULL;
+  struct fc_choice ch;
+  ASSERT_OK(fc_select(y, n, &base, 6, &m, &ch, NULL));
+  assert_int_equal(ch.tried[FC_HW_MUL], FC_TRY_SKIPPED);
+  /* dshw needs two weeks of training data: 20 days minus the hold-out
+   * leaves 16, so it is tried. */
+  assert_int_equal(ch.tried[FC_DSHW], FC_TRY_OK);
+  fc_model_free(&m);
+}
+
+static void short_series_uses_aic(void **state) {
+  (void)state;
+  double y[50];
+  series(y, 50, 1);
+  struct fc_spec base = {.period = 24};
+  struct fc_model *m = NULL;
+  struct fc_choice ch;
+  ASSERT_OK(fc_select(y, 50, &base, 6, &m, &ch, NULL));
+  assert_string_equal(ch.method, "aic");
+  assert_int_equal(ch.tried[FC_SNAIVE], FC_TRY_SKIPPED);
+  fc_model_free(&m);
+  assert_int_equal(fc_select(y, 40, &base, 6, &m, &ch, NULL), PW_ETOOSHORT);
+  assert_int_equal(fc_select(y, 50, &base, 0, &m, &ch, NULL), PW_EINVAL);
+}
+
+int main(void) {
+  gsl_set_error_handler_off();
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(holdout_picks_the_lowest_error),
+    cmocka_unit_test(zeros_rule_out_multiplicative),
+    cmocka_unit_test(short_series_uses_aic),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
