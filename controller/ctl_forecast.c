@@ -41,6 +41,9 @@ static const char usage[] =
   "  --quantiles LIST  comma-separated probabilities (default 0.95)\n"
   "  --clip K          robust fit: clip one-step errors at K standard\n"
   "                    deviations (1..10; default off)\n"
+  "  The fit minimises the mean of the squared one-step and H-step errors\n"
+  "  (H capped at the period).  Each quantile is calibrated on the model's\n"
+  "  own past errors at that horizon.\n"
   "  --stats           write the chosen model and fit statistics as one\n"
   "                    JSON object on standard error\n";
 
@@ -260,7 +263,7 @@ static void print_stats(const struct opts *o, const struct fc_model *m,
   json_num("aic", m->spec.kind == FC_SNAIVE ? (double)NAN : m->aic, 1);
   json_num("rmse", m->nsse ? sqrt(m->sse / (double)m->nsse) : (double)NAN, 1);
   json_num("sigma", sqrt(m->sigma2), 1);
-  fprintf(stderr, "\"clip\":%g", o->clip);
+  fprintf(stderr, "\"clip\":%g,\"fit_h\":%d", o->clip, m->spec.fit_h);
   if(ch) {
     fprintf(stderr, ",\"holdout\":%d,\"candidates\":{", ch->holdout);
     int first = 1;
@@ -285,8 +288,12 @@ static double now_ms(void) {
 
 static int fit_and_print(struct opts *o, const struct pw_csv_column *col,
                          const struct fc_period_info *pi) {
+  /* The fit weighs the one-step and the H-step errors alike (H capped at
+   * the period), so that the parameters suit the horizon asked for. */
   struct fc_spec spec = {.kind = o->kind, .period = o->period,
-                         .period2 = o->period2, .clip_k = o->clip};
+                         .period2 = o->period2, .clip_k = o->clip,
+                         .fit_h = (int)(o->horizon < o->period ? o->horizon
+                                                               : o->period)};
   struct fc_model *m = NULL;
   struct fc_choice ch;
   struct fc_fit_info fi;

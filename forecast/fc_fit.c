@@ -9,18 +9,31 @@
 
 #include "../common/pw_alloc.h"
 
-/* Simplex limits: enough for three to five parameters to settle in the
- * transformed space; more buys nothing a forecast can show. */
+/*
+ * Simplex limits: enough for three to five parameters to settle in the
+ * transformed space; more buys nothing a forecast can show.  A parameter at
+ * the edge of its region (beta -> 0 is common) sends its coordinate off to
+ * infinity on a flat objective, where the simplex never shrinks: so the
+ * coordinates are clamped, and the search also stops when the best value
+ * has not improved by STALL_REL in STALL_ITERS iterations (after at least
+ * MIN_ITER: the first reflections of a fresh simplex often improve
+ * nothing).
+ */
 #define MAX_ITER 250
-#define SIZE_TOL 2e-3
-/* Standardised errors kept for the quantile table (the most recent). */
-#define ZKEEP 4096
+#define SIZE_TOL 1e-2
+#define MIN_ITER 30
+#define STALL_ITERS 15
+#define STALL_REL 1e-6
+#define XCLAMP 10.0
+/* Standardised errors kept per quantile table (the most recent). */
+#define ZKEEP 2048
 
 struct fit_ctx {
   const double *y;
   size_t n;
   const struct fc_model *init;  /* the initial states */
   struct fc_model *work;        /* scratch model for one pass */
+  double *ring;                 /* scratch for fc_model_run() */
   int evaluations;
 };
 
@@ -115,22 +128,71 @@ static void seasonal_indices(double *s, int m, const double *dev, size_t w,
   }
 }
 
-/* Initial states from the first two seasons; dev is scratch of 2*M. */
-static int init_states(struct fc_model *m, const double *y, double *dev) {
+/* Seasons of the longest period used to estimate the initial indices. */
+#define INIT_SEASONS 8
+
+/* Seasons init_states() will use for a series of n rows. */
+static size_t init_seasons(const struct fc_spec *sp, size_t n) {
+  size_t M = (size_t)(sp->kind == FC_DSHW ? sp->period2 : sp->period);
+  size_t k = n / M;
+  return k < INIT_SEASONS ? k : INIT_SEASONS;
+}
+
+/*
+ * Initial states.  Level and trend come from the means of the first two
+ * seasons; the seasonal indices from up to INIT_SEASONS seasons, each
+ * measured against the mean of its own season so that growth across them
+ * does not leak into the indices.  dev is scratch of init_seasons() * M.
+ */
+static int init_states(struct fc_model *m, const double *y, size_t n,
+                       double *dev) {
   const struct fc_spec *sp = &m->spec;
   int mul = sp->kind == FC_HW_MUL;
   size_t M = (size_t)(sp->kind == FC_DSHW ? sp->period2 : sp->period);
-  size_t w = 2 * M, c1, c2;
-  double a1 = mean_obs(y, 0, M, &c1), a2 = mean_obs(y, M, w, &c2);
+  size_t ks = init_seasons(sp, n), w = ks * M, c1, c2;
+  double a1 = mean_obs(y, 0, M, &c1), a2 = mean_obs(y, M, 2 * M, &c2);
 
   if(!c1 || !c2)
     return PW_ETOOSHORT;
   double b0 = (a2 - a1) / (double)M;
-  for(size_t t = 0; t < w; t++) {
-    double lt = a1 + b0 * ((double)t - (double)(M - 1) / 2);
-    if(mul && !(lt > 0))
+  /* Each season's level is its mean relative to the slot averages, so a
+   * season with missing values is not biased towards the slots it has. */
+  double *avg = m->s2 ? m->s2 : m->s1;   /* scratch of M, rewritten below */
+  double avgmean = 0;
+  size_t filled = 0;
+  for(size_t j = 0; j < M; j++) {
+    double sum = 0;
+    size_t c = 0;
+    for(size_t t = j; t < w; t += M) {
+      if(!isnan(y[t])) {
+        sum += y[t];
+        c++;
+      }
+    }
+    avg[j] = c ? sum / (double)c : (double)NAN;
+    if(c) {
+      avgmean += avg[j];
+      filled++;
+    }
+  }
+  avgmean /= (double)filled;
+  if(mul && !(avgmean > 0))
+    return PW_ENUMERIC;
+  for(size_t k = 0; k < ks; k++) {
+    double sum = 0;
+    size_t ck = 0;
+    for(size_t t = k * M; t < (k + 1) * M; t++) {
+      double a = avg[t - k * M];
+      if(isnan(y[t]) || (mul && !(a > 0)))
+        continue;
+      sum += mul ? y[t] / a : y[t] - a;
+      ck++;
+    }
+    double mk = mul ? sum / (double)ck * avgmean : sum / (double)ck + avgmean;
+    if(mul && ck && !(mk > 0))
       return PW_ENUMERIC;
-    dev[t] = isnan(y[t]) ? (double)NAN : mul ? y[t] / lt : y[t] - lt;
+    for(size_t t = k * M; t < (k + 1) * M; t++)
+      dev[t] = !ck || isnan(y[t]) ? (double)NAN : mul ? y[t] / mk : y[t] - mk;
   }
   seasonal_indices(m->s1, sp->period, dev, w, mul);
   if(m->s2) {
@@ -138,10 +200,10 @@ static int init_states(struct fc_model *m, const double *y, double *dev) {
       dev[t] -= m->s1[t % (size_t)sp->period];
     seasonal_indices(m->s2, sp->period2, dev, w, 0);
   }
-  /* The residual variance of the decomposition starts the error EWMA. */
+  /* The residual variance over the first two seasons starts the EWMA. */
   double ss = 0;
   size_t c = 0;
-  for(size_t t = 0; t < w; t++) {
+  for(size_t t = 0; t < 2 * M; t++) {
     if(isnan(y[t]))
       continue;
     double lt = a1 + b0 * ((double)t - (double)(M - 1) / 2);
@@ -155,6 +217,8 @@ static int init_states(struct fc_model *m, const double *y, double *dev) {
   m->sigma2 = c ? ss / (double)c : 0;
   if(!(m->sigma2 > 0))
     m->sigma2 = 1e-12;
+  if(mul && !(a1 - b0 * (double)(M + 1) / 2 > 0))
+    return PW_ENUMERIC;
   m->level = a1 - b0 * (double)(M + 1) / 2;
   m->trend = b0;
   return 0;
@@ -179,11 +243,11 @@ static double objective(const gsl_vector *v, void *arg) {
   struct fc_model *w = fc->work;
   double x[5] = {0};
   for(size_t i = 0; i < v->size; i++)
-    x[i] = gsl_vector_get(v, i);
+    x[i] = fmin(fmax(gsl_vector_get(v, i), -XCLAMP), XCLAMP);
   fc_model_copy(w, fc->init);
   params_from(w->spec.kind, x, &w->par);
   fc->evaluations++;
-  double mse = fc_model_run(w, fc->y, fc->n);
+  double mse = fc_model_run(w, fc->y, fc->n, fc->ring);
   return isfinite(mse) ? mse : 1e300;
 }
 
@@ -212,18 +276,23 @@ static int minimise(struct fit_ctx *fc, const struct fc_params *start,
     gsl_vector_set(step, i, start ? 0.3 : 1.0);
   }
   status = gsl_multimin_fminimizer_set(s, &f, x, step);
+  double best = gsl_multimin_fminimizer_minimum(s);
+  int stall = 0;
   while(status == GSL_SUCCESS && iter < MAX_ITER) {
     iter++;
     status = gsl_multimin_fminimizer_iterate(s);
     if(status)
+      break;
+    double fmin_now = gsl_multimin_fminimizer_minimum(s);
+    stall = best - fmin_now > STALL_REL * fabs(best) ? 0 : stall + 1;
+    best = fmin(best, fmin_now);
+    if(stall >= STALL_ITERS && iter >= MIN_ITER)
       break;
     status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s),
                                     SIZE_TOL);
     if(status == GSL_SUCCESS)
       break;
     status = GSL_SUCCESS;
-    if(iter == MAX_ITER)
-      break;
   }
   if(status != GSL_SUCCESS && status != GSL_CONTINUE) {
     rc = PW_ENUMERIC;
@@ -231,7 +300,7 @@ static int minimise(struct fit_ctx *fc, const struct fc_params *start,
   }
   double xb[5] = {0};
   for(size_t i = 0; i < np; i++)
-    xb[i] = gsl_vector_get(s->x, i);
+    xb[i] = fmin(fmax(gsl_vector_get(s->x, i), -XCLAMP), XCLAMP);
   params_from(kind, xb, &fc->work->par);
   info->iterations = iter;
 
@@ -247,38 +316,81 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* Fills table row g from the kept standardised errors z[0..kept). */
+static void fill_row(struct fc_model *m, int g, double *z, size_t kept) {
+  m->zok[g] = kept >= 100;
+  if(!m->zok[g])
+    return;
+  qsort(z, kept, sizeof(double), cmp_double);
+  for(int i = 0; i < FC_ZGRID; i++) {
+    double pos = fc_zgrid_p[i] * (double)(kept - 1);
+    size_t lo = (size_t)pos;
+    double fr = pos - (double)lo;
+    m->ztab[g][i] = lo + 1 < kept ? z[lo] + fr * (z[lo + 1] - z[lo]) : z[lo];
+  }
+}
+
+/* Forecasts in flight during the final pass: for each tabulated horizon h,
+ * the mean and standard deviation made h steps ago for this step. */
+struct pending {
+  double mean[FC_ZH][1 << (FC_ZH - 1)];
+  double sd[FC_ZH][1 << (FC_ZH - 1)];
+};
+
 /*
  * The final pass: runs the fitted model over the data from its initial
- * states, keeping its most recent standardised one-step errors, and fills
- * the quantile table from them.
+ * states.  From each of the last ZKEEP origins it forecasts the tabulated
+ * horizons (O(1) each) and, when the value arrives, keeps the error over
+ * its analytic standard deviation; the quantile tables come from those.
  */
 static int final_pass(struct fc_model *m, const double *y, size_t n) {
-  size_t burn = (size_t)m->spec.period, kept = 0, head = 0;
-  double *z = pw_malloc(ZKEEP * sizeof(double));
-  if(!z)
+  const size_t burn = (size_t)m->spec.period;
+  const size_t from = n > ZKEEP + burn ? n - ZKEEP : burn;
+  double vs[FC_ZH];
+  size_t kept[FC_ZH] = {0}, head[FC_ZH] = {0};
+  double *z = pw_malloc(FC_ZH * ZKEEP * sizeof(double));
+  struct pending *pd = pw_malloc(sizeof(*pd));
+
+  if(!z || !pd) {
+    pw_free(z);
+    pw_free(pd);
     return PW_ENOMEM;
-  for(size_t t = 0; t < n; t++) {
-    double sd = sqrt(m->sigma2);
-    if(m->spec.kind == FC_HW_MUL)
-      sd *= fmax(fabs(fc_model_next(m)), 1e-12);
-    double e = fc_update(m, y[t]);
-    if(t < burn || !isfinite(e) || !(sd > 0))
-      continue;
-    z[head] = e / sd;
-    head = (head + 1) % ZKEEP;
-    if(kept < ZKEEP)
-      kept++;
   }
-  m->zok = kept >= 100;
-  if(m->zok) {
-    qsort(z, kept, sizeof(double), cmp_double);
-    for(int i = 0; i < FC_ZGRID; i++) {
-      double pos = fc_zgrid_p[i] * (double)(kept - 1);
-      size_t lo = (size_t)pos;
-      double fr = pos - (double)lo;
-      m->ztab[i] = lo + 1 < kept ? z[lo] + fr * (z[lo + 1] - z[lo]) : z[lo];
+  for(int g = 0; g < FC_ZH; g++)
+    vs[g] = fc_model_varsum(m, 1 << g);
+  /* Up to the first origin the tables use, the plain (fast) pass will do;
+   * with the h-step loss off it needs no scratch. */
+  int fit_h = m->spec.fit_h;
+  m->spec.fit_h = 0;
+  size_t t = from > 1 ? from - 1 : 0;
+  fc_model_run(m, y, t, NULL);
+  m->spec.fit_h = fit_h;
+  for(; t < n; t++) {
+    for(int g = 0; g < FC_ZH; g++) {
+      size_t h = (size_t)1 << g, slot = t % h;
+      if(t < from + h || isnan(y[t]) || !(pd->sd[g][slot] > 0))
+        continue;
+      z[g * ZKEEP + head[g]] = (y[t] - pd->mean[g][slot]) / pd->sd[g][slot];
+      head[g] = (head[g] + 1) % ZKEEP;
+      if(kept[g] < ZKEEP)
+        kept[g]++;
+    }
+    fc_update(m, y[t]);
+    if(t + 1 < from)
+      continue;
+    for(int g = 0; g < FC_ZH; g++) {
+      size_t h = (size_t)1 << g;
+      double mean = fc_model_point(m, (int)h);
+      double sd = sqrt(m->sigma2 * vs[g]);
+      if(m->spec.kind == FC_HW_MUL)
+        sd *= fabs(mean);
+      pd->mean[g][(t + h) % h] = mean;
+      pd->sd[g][(t + h) % h] = isfinite(mean) ? sd : 0;
     }
   }
+  for(int g = 0; g < FC_ZH; g++)
+    fill_row(m, g, z + (size_t)g * ZKEEP, kept[g]);
+  pw_free(pd);
   pw_free(z);
   return 0;
 }
@@ -314,12 +426,17 @@ int fc_fit(const double *y, size_t n, const struct fc_spec *spec,
     init_snaive(init, y);
   }
   else {
-    dev = pw_malloc(fc_spec_min_rows(spec) * sizeof(double));
-    rc = dev ? init_states(init, y, dev) : PW_ENOMEM;
+    size_t M = (size_t)(spec->kind == FC_DSHW ? spec->period2
+                                              : spec->period);
+    dev = pw_malloc(init_seasons(spec, n) * M * sizeof(double));
+    rc = dev ? init_states(init, y, n, dev) : PW_ENOMEM;
     if(rc)
       goto out;
     struct fit_ctx fc = {.y = y, .n = n, .init = init, .work = work};
-    rc = minimise(&fc, start, info);
+    fc.ring = pw_malloc(3 * (size_t)(spec->fit_h > 1 ? spec->fit_h : 1) *
+                        sizeof(double));
+    rc = fc.ring ? minimise(&fc, start, info) : PW_ENOMEM;
+    pw_free(fc.ring);
     info->evaluations = fc.evaluations;
     if(rc)
       goto out;

@@ -48,6 +48,8 @@ int fc_spec_check(const struct fc_spec *spec) {
   if((spec->clip_k < 0 || spec->clip_k > 0) &&
      !(spec->clip_k >= 1 && spec->clip_k <= 10))
     return PW_EINVAL;
+  if(spec->fit_h < 0 || spec->fit_h > spec->period)
+    return PW_EINVAL;
   return 0;
 }
 
@@ -237,10 +239,141 @@ double fc_update(struct fc_model *m, double y) {
   return e;
 }
 
-double fc_model_run(struct fc_model *m, const double *y, size_t n) {
-  for(size_t i = 0; i < n; i++)
-    fc_update(m, y[i]);
-  return m->nsse ? m->sse / (double)m->nsse : (double)NAN;
+/* Sum of phi^1..phi^h. */
+static double phi_sum(double phi, int h) {
+  double s = 0, p = 1;
+  for(int i = 0; i < h; i++) {
+    p *= phi;
+    s += p;
+  }
+  return s;
+}
+
+/* Squared-error sums of one pass. */
+struct run_loss {
+  double sse1, sseh;
+  size_t n1, nh;
+};
+
+/*
+ * fc_update() for the additive single-season models without clipping, with
+ * the state in registers: the inner loop of every fit.  It must stay
+ * equivalent to update_add() and skip() (the unit tests compare them).
+ * The h-step forecast for step t made at origin t - h uses the seasonal
+ * slot of t as it is now: it has not changed since, because h <= period.
+ */
+static void run_additive(struct fc_model *m, const double *y, size_t n,
+                         double *rl, double *rb, struct run_loss *loss) {
+  const double a = m->par.alpha, be = m->par.beta, g = m->par.gamma;
+  const double phi = m->par.phi, k = m->kappa;
+  const int per = m->spec.period, hf = m->spec.fit_h > 1 ? m->spec.fit_h : 0;
+  const double phih = phi_sum(phi, hf);
+  double l = m->level, b = m->trend, sig = m->sigma2, sse = 0, sseh = 0;
+  double last = m->last_y, ep = m->e_prev;
+  double *s = m->s1;
+  int i = m->i1, j = 0;
+  size_t cnt = 0, cnth = 0;
+
+  for(size_t t = 0; t < n; t++) {
+    double pb = phi * b, yt = y[t];
+    if(isnan(yt)) {
+      l += pb;
+      b = pb;
+      ep = 0;
+    }
+    else {
+      if(hf && t >= (size_t)hf) {
+        double eh = yt - (rl[j] + phih * rb[j] + s[i]);
+        sseh += eh * eh;
+        cnth++;
+      }
+      double e = yt - (l + pb + s[i]);
+      l += pb + a * e;
+      b = pb + be * e;
+      s[i] += g * e;
+      sse += e * e;
+      sig += k * (e * e - sig);
+      ep = e;
+      last = yt;
+      cnt++;
+    }
+    if(hf) {
+      rl[j] = l;
+      rb[j] = b;
+      if(++j == hf)
+        j = 0;
+    }
+    if(++i == per)
+      i = 0;
+  }
+  m->level = l;
+  m->trend = b;
+  m->i1 = i;
+  m->sigma2 = sig;
+  m->e_prev = ep;
+  m->last_y = last;
+  m->sse += sse;
+  m->nsse += cnt;
+  m->nobs += cnt;
+  m->nmiss += n - cnt;
+  loss->sse1 = sse;
+  loss->n1 = cnt;
+  loss->sseh = sseh;
+  loss->nh = cnth;
+}
+
+/* The general pass: fc_update() plus the h-step errors from a ring of
+ * (level, trend, error) at the last fit_h origins. */
+static void run_general(struct fc_model *m, const double *y, size_t n,
+                        double *ring, struct run_loss *loss) {
+  const int hf = m->spec.fit_h > 1 ? m->spec.fit_h : 0;
+  const double phih = phi_sum(m->par.phi, hf), arh = pow(m->par.ar, hf);
+  double sse0 = m->sse;
+  size_t n0 = m->nsse;
+  int j = 0;
+
+  memset(loss, 0, sizeof(*loss));
+  for(size_t t = 0; t < n; t++) {
+    if(hf && t >= (size_t)hf && !isnan(y[t])) {
+      double *r = ring + 3 * j, f;
+      if(m->spec.kind == FC_HW_MUL)
+        f = (r[0] + phih * r[1]) * m->s1[m->i1];
+      else
+        f = r[0] + phih * r[1] + m->s1[m->i1] +
+            (m->s2 ? m->s2[m->i2] : 0) + arh * r[2];
+      loss->sseh += (y[t] - f) * (y[t] - f);
+      loss->nh++;
+    }
+    fc_update(m, y[t]);
+    if(hf) {
+      ring[3 * j] = m->level;
+      ring[3 * j + 1] = m->trend;
+      ring[3 * j + 2] = m->e_prev;
+      if(++j == hf)
+        j = 0;
+    }
+  }
+  loss->sse1 = m->sse - sse0;
+  loss->n1 = m->nsse - n0;
+}
+
+double fc_model_run(struct fc_model *m, const double *y, size_t n,
+                    double *ring) {
+  const int hf = m->spec.fit_h > 1 ? m->spec.fit_h : 0;
+  struct run_loss loss;
+
+  assert(!hf || ring);
+  if((m->spec.kind == FC_HW || m->spec.kind == FC_HW_DAMPED) &&
+     !(m->spec.clip_k > 0))
+    run_additive(m, y, n, ring, ring + hf, &loss);
+  else
+    run_general(m, y, n, ring, &loss);
+  if(!loss.n1)
+    return (double)NAN;
+  double mse = loss.sse1 / (double)loss.n1;
+  if(!hf || !loss.nh)
+    return mse;
+  return 0.5 * (mse + loss.sseh / (double)loss.nh);
 }
 
 int fc_path_init(struct fc_path *p, int cap_h, int cap_q) {
@@ -269,18 +402,39 @@ void fc_path_cleanup(struct fc_path *p) {
 
 double fc_norm_quantile(double p) { return gsl_cdf_ugaussian_Pinv(p); }
 
-/* The standardised error quantile at p: from the table, else normal. */
-static double zquant(const struct fc_model *m, double p) {
-  if(!m->zok || p <= fc_zgrid_p[0] || p >= fc_zgrid_p[FC_ZGRID - 1])
-    return fc_norm_quantile(p);
+/* The quantile at p of table row g, or NAN when it is empty. */
+static double zrow(const struct fc_model *m, int g, double p) {
+  if(!m->zok[g] || p <= fc_zgrid_p[0] || p >= fc_zgrid_p[FC_ZGRID - 1])
+    return (double)NAN;
   int i = 1;
   while(fc_zgrid_p[i] < p)
     i++;
   double t = (p - fc_zgrid_p[i - 1]) / (fc_zgrid_p[i] - fc_zgrid_p[i - 1]);
-  return m->ztab[i - 1] + t * (m->ztab[i] - m->ztab[i - 1]);
+  return m->ztab[g][i - 1] + t * (m->ztab[g][i] - m->ztab[g][i - 1]);
 }
 
-/* Point forecast k steps ahead (k >= 1) and the damped-trend sum phi_k. */
+/* The standardised error quantile at p for horizon k: interpolated in
+ * log2 k between the tables that bracket it, else the nearest shorter
+ * table, else the normal quantile. */
+static double zquant(const struct fc_model *m, double p, int k) {
+  double lk = log2((double)k);
+  int g = (int)lk;
+  if(g >= FC_ZH - 1) {
+    g = FC_ZH - 1;
+    lk = g;
+  }
+  double lo = zrow(m, g, p);
+  for(int j = g - 1; isnan(lo) && j >= 0; j--)
+    lo = zrow(m, j, p);
+  if(isnan(lo))
+    return fc_norm_quantile(p);
+  double hi = g + 1 < FC_ZH ? zrow(m, g + 1, p) : (double)NAN;
+  if(isnan(hi))
+    return lo;
+  return lo + (lk - g) * (hi - lo);
+}
+
+/* Point forecast k steps ahead (k >= 1) given phi_k = sum phi^1..phi^k. */
 static double point(const struct fc_model *m, int k, double phik) {
   int j1 = (int)((m->i1 + (long)k - 1) % m->spec.period);
   switch(m->spec.kind) {
@@ -296,6 +450,33 @@ static double point(const struct fc_model *m, int k, double phik) {
   default:
     return m->level + phik * m->trend + m->s1[j1];
   }
+}
+
+/* c_j of the h-step variance: the weight of the error j steps back. */
+static double cj(const struct fc_model *m, int j, double phij) {
+  if(m->spec.kind == FC_SNAIVE)
+    return (j % m->spec.period == 0) ? 1.0 : 0.0;
+  double c = m->par.alpha + m->par.beta * phij;
+  if(j % m->spec.period == 0)
+    c += m->par.gamma;
+  if(m->s2 && j % m->spec.period2 == 0)
+    c += m->par.omega;
+  return c;
+}
+
+double fc_model_point(const struct fc_model *m, int h) {
+  return point(m, h, phi_sum(m->par.phi, h));
+}
+
+double fc_model_varsum(const struct fc_model *m, int h) {
+  double v = 1, phij = 0, p = 1;
+  for(int j = 1; j < h; j++) {
+    p *= m->par.phi;
+    phij += p;
+    double c = cj(m, j, phij);
+    v += c * c;
+  }
+  return v;
 }
 
 int fc_forecast(const struct fc_model *m, int h, const double *q, int nq,
@@ -316,19 +497,7 @@ int fc_forecast(const struct fc_model *m, int h, const double *q, int nq,
     phik += phipow;
     double mean = point(m, k, phik);
     if(k > 1) {
-      /* c_j for j = k - 1: alpha + beta*phi_j + gamma*[j % m1 == 0] ... */
-      int j = k - 1;
-      double c;
-      if(m->spec.kind == FC_SNAIVE) {
-        c = (j % m->spec.period == 0) ? 1.0 : 0.0;
-      }
-      else {
-        c = m->par.alpha + m->par.beta * (phik - phipow);
-        if(j % m->spec.period == 0)
-          c += m->par.gamma;
-        if(m->s2 && j % m->spec.period2 == 0)
-          c += m->par.omega;
-      }
+      double c = cj(m, k - 1, phik - phipow);
       varsum += c * c;
     }
     double sd = sigma * sqrt(varsum);
@@ -337,7 +506,7 @@ int fc_forecast(const struct fc_model *m, int h, const double *q, int nq,
     out->mean[k - 1] = mean;
     out->sd[k - 1] = sd;
     for(int j = 0; j < nq; j++)
-      out->q[(k - 1) * nq + j] = mean + zquant(m, q[j]) * sd;
+      out->q[(k - 1) * nq + j] = mean + zquant(m, q[j], k) * sd;
   }
   return 0;
 }

@@ -45,6 +45,9 @@ struct fc_spec {
   int period2;    /* m2 > m1 for FC_DSHW, else 0 */
   double clip_k;  /* robust fitting: errors beyond clip_k standard deviations
                    * are clipped (Huber), 0 turns it off */
+  int fit_h;      /* the fit minimises the mean of the one-step and the
+                   * fit_h-step squared errors; 0 or 1: one-step only.
+                   * At most period. */
 };
 
 /* Smoothing parameters; unused ones are 0 (phi is 1 without damping). */
@@ -54,6 +57,8 @@ struct fc_params {
 
 /* Number of points of the standardised-residual quantile table. */
 #define FC_ZGRID 27
+/* Horizons with their own table: 1, 2, 4, ..., 2^(FC_ZH - 1). */
+#define FC_ZH 6
 
 /*
  * A fitted model.  Fields are read-only outside forecast/; change the state
@@ -76,9 +81,11 @@ struct fc_model {
   double sse;            /* in-sample sum of squared one-step errors */
   size_t nsse;           /* terms in sse */
   double aic;            /* n*log(sse/n) + 2*(nparams + 1) after a fit */
-  double ztab[FC_ZGRID]; /* standardised one-step error quantiles at
-                          * fc_zgrid_p[]; valid when zok */
-  int zok;
+  /* Quantiles (at fc_zgrid_p[]) of the in-sample h-step errors divided by
+   * their analytic standard deviation, for h = 2^g; row g is valid when
+   * zok[g].  They calibrate the forecast quantiles horizon by horizon. */
+  double ztab[FC_ZH][FC_ZGRID];
+  int zok[FC_ZH];
 };
 
 /* Probabilities of ztab[]. */
@@ -121,10 +128,14 @@ double fc_model_next(const struct fc_model *m);
 double fc_update(struct fc_model *m, double y);
 
 /*
- * Feeds y[0..n) through fc_update() and returns the mean squared one-step
- * error so far (NAN when there is none).  The inner loop of fitting.
+ * Feeds y[0..n) through fc_update() and returns the loss that fitting
+ * minimises: the mean squared one-step error, averaged with the mean
+ * squared fit_h-step error when spec.fit_h > 1 (NAN when there is none).
+ * ring is scratch for 3 * fit_h doubles (NULL when fit_h <= 1).  The inner
+ * loop of fitting; O(1) a step whatever fit_h is.
  */
-double fc_model_run(struct fc_model *m, const double *y, size_t n);
+double fc_model_run(struct fc_model *m, const double *y, size_t n,
+                    double *ring);
 
 /* A forecast path for horizons 1..h with nq quantiles per step. */
 struct fc_path {
@@ -143,16 +154,24 @@ void fc_path_cleanup(struct fc_path *p);
 
 /*
  * Forecasts h steps ahead with the quantiles q[0..nq) (each in (0, 1)).
- * The quantile of step k is mean + z(q) * sd(k), where sd(k) comes from the
- * model's analytic h-step variance (Hyndman et al. 2008, class 1; used as an
- * approximation for the multiplicative season) scaled by the recent one-step
- * error, and z(q) from the empirical quantiles of the model's standardised
- * one-step errors (the normal quantile until enough were seen).
+ * The quantile of step k is mean + z(q, k) * sd(k), where sd(k) comes from
+ * the model's analytic h-step variance (Hyndman et al. 2008, class 1; used
+ * as an approximation for the multiplicative season) scaled by the recent
+ * one-step error, and z(q, k) from the empirical quantiles of the model's
+ * standardised in-sample k-step errors, interpolated in log k between the
+ * tabulated horizons (the normal quantile where no table was filled).
  * Returns 0, or PW_EINVAL when h or nq exceed the path's capacity or a q is
  * out of range.
  */
 int fc_forecast(const struct fc_model *m, int h, const double *q, int nq,
                 struct fc_path *out) PW_WUR;
+
+/* The point forecast h >= 1 steps ahead, in O(h) at most. */
+double fc_model_point(const struct fc_model *m, int h);
+
+/* The analytic h-step variance over the one-step variance:
+ * 1 + sum_{j<h} c_j^2 (Hyndman et al. 2008, class 1). */
+double fc_model_varsum(const struct fc_model *m, int h);
 
 /* The standard normal quantile function (for p in (0, 1)). */
 double fc_norm_quantile(double p);
