@@ -13,7 +13,14 @@ CC       ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Debian packages the build and the tests need (checked by `make deps`).
-DEB_PKGS := gcc make pkg-config libgsl-dev libcmocka-dev
+DEB_PKGS := gcc make pkg-config libgsl-dev libcmocka-dev python3
+
+# V=1 shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wold-style-definition -Wformat=2 -Wundef \
@@ -80,39 +87,45 @@ $(DEPS_STAMP): Makefile
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(BIN): $(BUILD)/obj/controller/ctl_main.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) \
-	  $(LDLIBS) -lcmocka
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
+	  $(LIB) $(LDLIBS) -lcmocka
 
 $(BUILD)/bench/%: bench/%.c $(LIB) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) \
-	  $(LDLIBS)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
+	  $(LIB) $(LDLIBS)
 
 DEMO_DIR := $(BUILD)/demo
 run: $(BIN)
 	@mkdir -p $(DEMO_DIR)
-	$(BIN) demo-trace --days 14 --step 300 --output $(DEMO_DIR)/trace.csv
-	@echo "demo: 14 days of 5-minute request counts in $(DEMO_DIR)/trace.csv"
-	@echo "demo: forecasting the next 3 hours (36 steps), period detected"
-	$(BIN) forecast --input $(DEMO_DIR)/trace.csv --horizon 36 \
+	@$(BIN) demo-trace --days 14 --step 300 --output $(DEMO_DIR)/trace.csv
+	@echo "demo: 14 days of 5-minute request counts written to $(DEMO_DIR)/trace.csv"
+	@echo "demo: prewarm forecast --input $(DEMO_DIR)/trace.csv --horizon 36 --quantiles 0.5,0.95 --stats"
+	@echo "demo: (the next 3 hours; period and model chosen automatically; stats on stderr)"
+	@$(BIN) forecast --input $(DEMO_DIR)/trace.csv --horizon 36 \
 	  --quantiles 0.5,0.95 --stats
 
 test: $(BIN) $(TEST_BIN)
 	@sh tests/run.sh $(BUILD)
 
 check:
-	$(MAKE) BUILD=$(BUILD)/check SAN=1 WERROR=1 OPT="-O1 -g" test
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/check SAN=1 WERROR=1 \
+	  OPT="-O1 -g" test
 
 bench: $(BIN) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done

@@ -178,7 +178,7 @@ static void bench_trace(const char *dir, const struct trace *tr,
          fit_h ? "1-step + h-step" : "1-step");
   printf("  %-16s %8s %8s %8s %9s\n", "model", "MASE", "sMAPE", "cov95",
          "time_s");
-  double base = NAN;
+  double base = (double)NAN;
   for(int k = 0; k <= FC_KIND_COUNT; k++) {
     int use_auto = k == FC_KIND_COUNT;
     struct fc_spec s = {.kind = use_auto ? FC_SNAIVE : (enum fc_kind)k,

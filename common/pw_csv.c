@@ -131,7 +131,7 @@ int pw_csv_parse_value(const char *cell, double *out, const char **why) {
     cell++;
   if(*cell == '\0' || strcasecmp(cell, "nan") == 0 ||
      strcasecmp(cell, "na") == 0) {
-    *out = NAN;
+    *out = (double)NAN;
     return 0;
   }
   errno = 0;

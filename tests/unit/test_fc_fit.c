@@ -144,11 +144,11 @@ static void gaps_leading_inside_trailing(void **state) {
   for(int t = 0; t < 150; t++)
     y[t] = pattern[t % 12];
   for(int t = 0; t < 6; t++)
-    y[t] = NAN;                   /* leading: skipped */
+    y[t] = (double)NAN;                   /* leading: skipped */
   for(int t = 50; t < 60; t++)
-    y[t] = NAN;                   /* inside: stepped over */
+    y[t] = (double)NAN;                   /* inside: stepped over */
   for(int t = 144; t < 150; t++)
-    y[t] = NAN;                   /* trailing: the state moves on */
+    y[t] = (double)NAN;                   /* trailing: the state moves on */
   struct fc_spec spec = {.kind = FC_HW, .period = 12};
   struct fc_model *m = NULL;
   struct fc_fit_info info;
@@ -178,10 +178,10 @@ static void refuses_what_cannot_fit(void **state) {
   assert_int_equal(fc_fit(y, 90, &ds, NULL, &m, NULL), PW_ETOOSHORT);
   /* A season with no value at all. */
   for(int t = 0; t < 12; t++)
-    y[t] = NAN;
+    y[t] = (double)NAN;
   y[0] = 1;
   for(int t = 1; t < 24; t++)
-    y[t] = NAN;
+    y[t] = (double)NAN;
   struct fc_spec hw = {.kind = FC_HW, .period = 12};
   assert_int_equal(fc_fit(y, 100, &hw, NULL, &m, NULL), PW_ETOOSHORT);
   /* A multiplicative season on a level of zero. */

@@ -130,7 +130,7 @@ static void snaive_and_gaps(void **state) {
   ASSERT_NEAR(p.mean[2], 4, 0);
   ASSERT_NEAR(p.mean[3], 2, 0);
   /* A missing value keeps last season's value for its slot. */
-  assert_true(isnan(fc_update(m, NAN)));
+  assert_true(isnan(fc_update(m, (double)NAN)));
   assert_int_equal(m->nmiss, 1);
   ASSERT_OK(fc_forecast(m, 3, NULL, 0, &p));
   ASSERT_NEAR(p.mean[0], 3, 0);
@@ -153,7 +153,7 @@ static void missing_value_advances_state(void **state) {
   m->s1[1] = -1;
   m->par = (struct fc_params){.alpha = 0.5, .beta = 0.1, .gamma = 0.2,
                               .phi = 0.5};
-  assert_true(isnan(fc_update(m, NAN)));
+  assert_true(isnan(fc_update(m, (double)NAN)));
   ASSERT_NEAR(m->level, 11, 1e-12);
   ASSERT_NEAR(m->trend, 1, 1e-12);
   ASSERT_NEAR(m->s1[0], 1, 0);

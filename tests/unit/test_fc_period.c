@@ -91,7 +91,7 @@ static void missing_values_and_limits(void **state) {
   (void)state;
   static double y[1000];
   for(int t = 0; t < 1000; t++)
-    y[t] = (t % 100 > 80) ? NAN : 10 * sin(2 * M_PI * t / 20.0);
+    y[t] = (t % 100 > 80) ? (double)NAN : 10 * sin(2 * M_PI * t / 20.0);
   struct fc_period_info pi;
   ASSERT_OK(fc_period_detect(y, 1000, 0, &pi));
   assert_int_equal(pi.period, 20);
