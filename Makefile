@@ -42,7 +42,7 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
 LDLIBS    += $(PKG_LIBS) -lm
 
-LIB_SRC := $(wildcard common/*.c forecast/*.c) \
+LIB_SRC := $(wildcard common/*.c forecast/*.c actuators/*.c telemetry/*.c) \
            $(filter-out controller/ctl_main.c,$(wildcard controller/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/libprewarm.a

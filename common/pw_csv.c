@@ -260,3 +260,17 @@ void pw_csv_column_cleanup(struct pw_csv_column *col) {
   pw_free(col->name);
   memset(col, 0, sizeof(*col));
 }
+
+void pw_csv_write_field(FILE *fp, const char *s) {
+  if(!strpbrk(s, ",\"\r\n")) {
+    fputs(s, fp);
+    return;
+  }
+  fputc('"', fp);
+  for(; *s; s++) {
+    if(*s == '"')
+      fputc('"', fp);
+    fputc(*s, fp);
+  }
+  fputc('"', fp);
+}

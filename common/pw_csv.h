@@ -10,6 +10,7 @@
 #define PW_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "pw_err.h"
 
@@ -47,5 +48,8 @@ void pw_csv_column_cleanup(struct pw_csv_column *col);
  * missing value), or PW_EPARSE with a short reason in *why.
  */
 int pw_csv_parse_value(const char *cell, double *out, const char **why) PW_WUR;
+
+/* Writes s as one CSV field, quoted when it needs to be (RFC 4180). */
+void pw_csv_write_field(FILE *fp, const char *s);
 
 #endif

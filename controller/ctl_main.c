@@ -3,13 +3,16 @@
  * to the subcommands.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
 
+#include "../common/pw_log.h"
 #include "ctl_cli.h"
 #include "ctl_demo.h"
 #include "ctl_forecast.h"
+#include "ctl_plan.h"
 
 #ifndef PREWARM_VERSION
 #define PREWARM_VERSION "0.1.0"
@@ -22,6 +25,8 @@ static const char usage[] =
   "Kubernetes replicas.\n"
   "\n"
   "commands:\n"
+  "  plan         replay a load history through the control loop and\n"
+  "               compare its cost and cold starts with other policies\n"
   "  forecast     fit a seasonal model to a CSV series and forecast it\n"
   "  demo-trace   write the synthetic example trace used by the demo\n"
   "  help         show this text\n"
@@ -32,11 +37,22 @@ static const char usage[] =
 int main(int argc, char **argv) {
   /* GSL's default handler aborts the process; every status is checked. */
   gsl_set_error_handler_off();
+  /* Commands print their results; the log says what happened on the way
+   * and is quiet unless asked (PREWARM_LOG_LEVEL=debug|info|warn|error). */
+  pw_log_threshold = PW_LOG_WARN;
+  const char *lvl = getenv("PREWARM_LOG_LEVEL");
+  if(lvl && pw_log_level_parse(lvl, &pw_log_threshold)) {
+    fprintf(stderr, "prewarm: PREWARM_LOG_LEVEL: '%s' is not debug, info, "
+            "warn, error or off\n", lvl);
+    return CTL_EXIT_USAGE;
+  }
   if(argc < 2) {
     fputs(usage, stderr);
     return CTL_EXIT_USAGE;
   }
   const char *cmd = argv[1];
+  if(strcmp(cmd, "plan") == 0)
+    return ctl_plan_main(argc - 1, argv + 1);
   if(strcmp(cmd, "forecast") == 0)
     return ctl_forecast_main(argc - 1, argv + 1);
   if(strcmp(cmd, "demo-trace") == 0)

@@ -22,6 +22,7 @@
 #define MAX_ITER 250
 #define SIZE_TOL 1e-2
 #define MIN_ITER 30
+#define MIN_ITER_WARM 10  /* a refit starts near the optimum */
 #define STALL_ITERS 15
 #define STALL_REL 1e-6
 #define XCLAMP 10.0
@@ -286,7 +287,7 @@ static int minimise(struct fit_ctx *fc, const struct fc_params *start,
     double fmin_now = gsl_multimin_fminimizer_minimum(s);
     stall = best - fmin_now > STALL_REL * fabs(best) ? 0 : stall + 1;
     best = fmin(best, fmin_now);
-    if(stall >= STALL_ITERS && iter >= MIN_ITER)
+    if(stall >= STALL_ITERS && iter >= (start ? MIN_ITER_WARM : MIN_ITER))
       break;
     status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s),
                                     SIZE_TOL);
@@ -311,9 +312,44 @@ out:
   return rc;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
+/* Sorts v[0..n) ascending: quicksort with a median of three, insertion
+ * sort below 16; no comparator calls (the tables are sorted at every
+ * refit).  NANs must not occur. */
+static void sort_doubles(double *v, size_t n) {
+  while(n > 16) {
+    double a = v[0], b = v[n / 2], c = v[n - 1];
+    double pv = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+    size_t i = 0, j = n - 1;
+    for(;;) {
+      while(v[i] < pv)
+        i++;
+      while(v[j] > pv)
+        j--;
+      if(i >= j)
+        break;
+      double t = v[i];
+      v[i++] = v[j];
+      v[j--] = t;
+    }
+    /* Recurse into the smaller part, loop on the larger. */
+    size_t left = j + 1;
+    if(left < n - left) {
+      sort_doubles(v, left);
+      v += left;
+      n -= left;
+    }
+    else {
+      sort_doubles(v + left, n - left);
+      n = left;
+    }
+  }
+  for(size_t i = 1; i < n; i++) {
+    double x = v[i];
+    size_t j = i;
+    for(; j > 0 && v[j - 1] > x; j--)
+      v[j] = v[j - 1];
+    v[j] = x;
+  }
 }
 
 /* Fills table row g from the kept standardised errors z[0..kept). */
@@ -321,7 +357,7 @@ static void fill_row(struct fc_model *m, int g, double *z, size_t kept) {
   m->zok[g] = kept >= 100;
   if(!m->zok[g])
     return;
-  qsort(z, kept, sizeof(double), cmp_double);
+  sort_doubles(z, kept);
   for(int i = 0; i < FC_ZGRID; i++) {
     double pos = fc_zgrid_p[i] * (double)(kept - 1);
     size_t lo = (size_t)pos;

@@ -232,6 +232,10 @@ double fc_update(struct fc_model *m, double y) {
   advance(m);
   if(isfinite(e)) {
     double r = e / scale;
+    /* A relative error past 100% says the level was near zero (an outage
+     * reported as zeros), not that the noise grew a thousandfold. */
+    if(m->spec.kind == FC_HW_MUL)
+      r = fmin(fmax(r, -1.0), 1.0);
     m->sse += e * e;
     m->nsse++;
     m->sigma2 += m->kappa * (r * r - m->sigma2);
@@ -322,6 +326,78 @@ static void run_additive(struct fc_model *m, const double *y, size_t n,
   loss->nh = cnth;
 }
 
+/*
+ * fc_update() for the multiplicative model without clipping, with the
+ * state in registers; equivalent to update_mul() (the tests compare them).
+ */
+static void run_mul(struct fc_model *m, const double *y, size_t n,
+                    double *rl, double *rb, struct run_loss *loss) {
+  const double a = m->par.alpha, be = m->par.beta, g = m->par.gamma;
+  const double k = m->kappa;
+  const int per = m->spec.period, hf = m->spec.fit_h > 1 ? m->spec.fit_h : 0;
+  double l = m->level, b = m->trend, sig = m->sigma2, sse = 0, sseh = 0;
+  double last = m->last_y;
+  double *s = m->s1;
+  int i = m->i1, j = 0;
+  size_t cnt = 0, cnth = 0;
+
+  for(size_t t = 0; t < n; t++) {
+    double yt = y[t];
+    if(isnan(yt)) {
+      l += b;
+    }
+    else {
+      double si = s[i], base = l + b, f = base * si;
+      if(hf && t >= (size_t)hf) {
+        double eh = yt - (rl[j] + hf * rb[j]) * si;
+        sseh += eh * eh;
+        cnth++;
+      }
+      double e = yt - f;
+      if(si > 1e-9 && base > 1e-9) {
+        /* 1/s does not depend on the level, so the division is off the
+         * level's dependency chain; s[i] is not read again for a season. */
+        double inv = 1.0 / si;
+        l = base + (a * inv) * e;
+        b = b + (be * inv) * e;
+        s[i] = si + g * e / base;
+      }
+      else {
+        l = yt / (si > 1e-9 ? si : 1.0);
+        b = 0;
+      }
+      double af = f < 0 ? -f : f, r = e / (af > 1e-12 ? af : 1e-12);
+      r = r > 1 ? 1 : r < -1 ? -1 : r;
+      sse += e * e;
+      sig += k * (r * r - sig);
+      last = yt;
+      cnt++;
+    }
+    if(hf) {
+      rl[j] = l;
+      rb[j] = b;
+      if(++j == hf)
+        j = 0;
+    }
+    if(++i == per)
+      i = 0;
+  }
+  m->level = l;
+  m->trend = b;
+  m->i1 = i;
+  m->sigma2 = sig;
+  m->e_prev = 0;
+  m->last_y = last;
+  m->sse += sse;
+  m->nsse += cnt;
+  m->nobs += cnt;
+  m->nmiss += n - cnt;
+  loss->sse1 = sse;
+  loss->n1 = cnt;
+  loss->sseh = sseh;
+  loss->nh = cnth;
+}
+
 /* The general pass: fc_update() plus the h-step errors from a ring of
  * (level, trend, error) at the last fit_h origins. */
 static void run_general(struct fc_model *m, const double *y, size_t n,
@@ -366,6 +442,8 @@ double fc_model_run(struct fc_model *m, const double *y, size_t n,
   if((m->spec.kind == FC_HW || m->spec.kind == FC_HW_DAMPED) &&
      !(m->spec.clip_k > 0))
     run_additive(m, y, n, ring, ring + hf, &loss);
+  else if(m->spec.kind == FC_HW_MUL && !(m->spec.clip_k > 0))
+    run_mul(m, y, n, ring, ring + hf, &loss);
   else
     run_general(m, y, n, ring, &loss);
   if(!loss.n1)

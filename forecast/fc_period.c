@@ -15,6 +15,9 @@
 /* A second period must lift the autocorrelation this much above the
  * shorter multiples of the first. */
 #define SECOND_EXCESS 0.1
+/* fc_period_detect_prefer() keeps a period this strong relative to the
+ * best. */
+#define PREFER_SHARE 0.25
 /* Calendar periods in common steps divide this (see refine()). */
 #define CALENDAR 100800u
 
@@ -111,6 +114,15 @@ static size_t candidates(const double *acf, size_t nacf, size_t maxlag,
   return nc;
 }
 
+/* Is k within 3% of a whole multiple (1, 2, ...) of d? */
+static int near_multiple(size_t d, size_t k) {
+  size_t q = (k + d / 2) / d;
+  if(q == 0)
+    return 0;
+  double diff = fabs((double)k - (double)(q * d));
+  return diff <= 0.03 * (double)k;
+}
+
 static size_t gcd(size_t a, size_t b) {
   while(b) {
     size_t t = a % b;
@@ -149,7 +161,8 @@ static size_t refine(const double *acf, size_t nacf, size_t k) {
 }
 
 static void pick(const double *acf, size_t nacf, const size_t *lag,
-                 const double *prom, size_t nc, struct fc_period_info *out) {
+                 const double *prom, size_t nc, size_t prefer,
+                 struct fc_period_info *out) {
   size_t best = 0, chosen;
   if(nc == 0)
     return;
@@ -168,6 +181,26 @@ static void pick(const double *acf, size_t nacf, const size_t *lag,
   }
   out->period = (int)refine(acf, nacf, lag[chosen]);
   out->strength = prom[chosen];
+  if(prefer && (size_t)out->period != prefer &&
+     near_multiple(prefer, (size_t)out->period)) {
+    /* A multiple of the period kept is no news: keep the shorter one. */
+    out->strength = prom[chosen];
+    out->period = (int)prefer;
+    out->period2 = 0;
+    return;
+  }
+  if(prefer && (size_t)out->period != prefer) {
+    size_t tol = prefer / 100 + 1;
+    for(size_t i = 0; i < nc; i++) {
+      size_t d = lag[i] > prefer ? lag[i] - prefer : prefer - lag[i];
+      if(d <= tol && prom[i] >= PREFER_SHARE * prom[chosen]) {
+        chosen = i;
+        out->period = (int)prefer;
+        out->strength = prom[i];
+        break;
+      }
+    }
+  }
   /* A second, longer cycle: a multiple of the period whose autocorrelation
    * rises above that of the shorter multiples (the weekly peak over the
    * daily comb).  The shortest of the strongest wins. */
@@ -218,6 +251,11 @@ static double noise_level(const double *y, size_t n) {
 
 int fc_period_detect(const double *y, size_t n, int max_period,
                      struct fc_period_info *out) {
+  return fc_period_detect_prefer(y, n, max_period, 0, out);
+}
+
+int fc_period_detect_prefer(const double *y, size_t n, int max_period,
+                            int prefer, struct fc_period_info *out) {
   size_t N = 1, maxlag, nacf;
   double *buf, *acf;
   int rc;
@@ -250,7 +288,7 @@ int fc_period_detect(const double *y, size_t n, int max_period,
     if(lag && prom) {
       size_t nc = candidates(acf, nacf, maxlag, (double)n,
                              noise_level(y, n), lag, prom);
-      pick(acf, nacf, lag, prom, nc, out);
+      pick(acf, nacf, lag, prom, nc, prefer > 0 ? (size_t)prefer : 0, out);
     }
     else {
       rc = PW_ENOMEM;

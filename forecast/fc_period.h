@@ -39,4 +39,13 @@ struct fc_period_info {
 int fc_period_detect(const double *y, size_t n, int max_period,
                      struct fc_period_info *out) PW_WUR;
 
+/*
+ * As fc_period_detect(), but keeps `prefer` (a period found before) when
+ * the period found is a multiple of it, or while it is still a candidate at
+ * least PREFER_SHARE as strong as the best one, so that a controller does
+ * not switch seasons on noise.
+ */
+int fc_period_detect_prefer(const double *y, size_t n, int max_period,
+                            int prefer, struct fc_period_info *out) PW_WUR;
+
 #endif

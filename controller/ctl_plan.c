@@ -1,0 +1,533 @@
+#include "ctl_plan.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/pw_alloc.h"
+#include "../common/pw_csv.h"
+#include "ctl_cli.h"
+#include "ctl_replay.h"
+#include "ctl_report.h"
+
+const char *const ctl_plan_policy_names[CTL_PLAN_NPOLICIES] = {
+  "predictive", "reactive", "static", "seasonal_naive", "oracle",
+  "on_demand"};
+
+static const char usage[] =
+  "usage: prewarm plan --trace FILE [--column NAME] --step SECONDS\n"
+  "                    --platform kubernetes|lambda --unit-capacity X\n"
+  "                    --warmup SECONDS [--duration-ms D] [--keepalive SECONDS]\n"
+  "                    [--period N|auto] [--quantile Q] [--headroom F]\n"
+  "                    [--min N] [--max N] [--stabilization SECONDS]\n"
+  "                    [--floor-utilization U] [--decisions FILE]\n"
+  "                    [--report DIR] [--format text|json]\n"
+  "\n"
+  "Replays a load trace (one row a step: requests or invocations in that\n"
+  "step) through prewarm's control loop on a simulated clock and compares\n"
+  "what it would have done with reactive (HPA-like), static, seasonal-naive\n"
+  "and oracle policies on the same platform model: cost in instance-seconds\n"
+  "against unserved load (kubernetes) or cold starts (lambda).\n"
+  "\n"
+  "  --trace FILE        CSV with a header row, read as prewarm forecast\n"
+  "                      reads its input; - reads standard input\n"
+  "  --column NAME       the load column (default: the last)\n"
+  "  --step SECONDS      the time one row covers\n"
+  "  --platform P        kubernetes (replicas) or lambda (provisioned\n"
+  "                      concurrency)\n"
+  "  --unit-capacity X   load one instance serves in one step (kubernetes),\n"
+  "                      or concurrent executions per environment (lambda,\n"
+  "                      usually 1)\n"
+  "  --warmup SECONDS    time from request to ready capacity\n"
+  "  --duration-ms D     lambda: mean duration of one invocation; the load\n"
+  "                      becomes concurrency by Little's law\n"
+  "  --keepalive SECONDS lambda: how long an on-demand environment stays\n"
+  "                      warm after use (default 600)\n"
+  "  --period N|auto     season in steps (default auto: detected as the\n"
+  "                      replay goes, from the rows seen so far)\n"
+  "  --quantile Q        forecast quantile provisioned (default 0.95)\n"
+  "  --headroom F        extra fraction on the forecast (default 0)\n"
+  "  --min N, --max N    bounds on the capacity requested\n"
+  "  --stabilization S   scale down only to the highest recommendation of\n"
+  "                      the last S seconds, as the HPA does (default 300)\n"
+  "  --floor-utilization U  never below the current load served at this\n"
+  "                      utilisation (0 < U <= 1, default 1)\n"
+  "  --decisions FILE    write time,load,desired,ready,forecast,reasons: one\n"
+  "                      row per trace row, from rows up to that row only\n"
+  "  --report DIR        write DIR/index.html (charts, no network) and the\n"
+  "                      CSVs behind it\n"
+  "  --format text|json  the summary on stdout (default text)\n";
+
+struct opts {
+  const char *trace, *column, *decisions, *report;
+  double step_s, unit, warmup_s, duration_ms, keepalive_s, quantile,
+    headroom, stabilization_s, floor_util;
+  long min, max;
+  int period, json, platform_set;
+  enum act_platform platform;
+};
+
+static int num(const char *opt, const char *v, double lo, double hi,
+               double *out) {
+  if(ctl_cli_double(v, lo, hi, 1, out))
+    return ctl_cli_fail("plan", "%s: '%s' is not a number from %g to %g",
+                        opt, v, lo, hi);
+  return 0;
+}
+
+static int parse_opt(struct opts *o, int c, const char *arg) {
+  long v;
+  switch(c) {
+  case 't': o->trace = arg; return 0;
+  case 'c': o->column = arg; return 0;
+  case 's': return num("--step", arg, 1e-3, 1e7, &o->step_s);
+  case 'u':
+    if(ctl_cli_double(arg, 0, 1e15, 0, &o->unit))
+      return ctl_cli_fail("plan", "--unit-capacity: '%s' is not a positive "
+                          "number", arg);
+    return 0;
+  case 'w': return num("--warmup", arg, 0, 1e7, &o->warmup_s);
+  case 'd':
+    if(ctl_cli_double(arg, 0, 1e9, 0, &o->duration_ms))
+      return ctl_cli_fail("plan", "--duration-ms: '%s' is not a positive "
+                          "number", arg);
+    return 0;
+  case 'k': return num("--keepalive", arg, 0, 1e7, &o->keepalive_s);
+  case 'q':
+    if(ctl_cli_double(arg, 0, 1, 0, &o->quantile))
+      return ctl_cli_fail("plan", "--quantile: '%s' is not strictly between "
+                          "0 and 1", arg);
+    return 0;
+  case 'H': return num("--headroom", arg, 0, 10, &o->headroom);
+  case 'm':
+  case 'M':
+    if(ctl_cli_long(arg, 0, LONG_MAX / 4, &v))
+      return ctl_cli_fail("plan", "--%s: '%s' is not a whole number >= 0",
+                          c == 'm' ? "min" : "max", arg);
+    *(c == 'm' ? &o->min : &o->max) = v;
+    return 0;
+  case 'p':
+    if(strcmp(arg, "auto") == 0) {
+      o->period = 0;
+      return 0;
+    }
+    if(ctl_cli_long(arg, 2, 40320, &v))
+      return ctl_cli_fail("plan", "--period: '%s' is not 'auto' or a whole "
+                          "number from 2 to 40320", arg);
+    o->period = (int)v;
+    return 0;
+  case 'P':
+    o->platform_set = 1;
+    if(strcmp(arg, "kubernetes") == 0)
+      o->platform = ACT_KUBERNETES;
+    else if(strcmp(arg, "lambda") == 0)
+      o->platform = ACT_LAMBDA;
+    else
+      return ctl_cli_fail("plan", "--platform: '%s' is not kubernetes or "
+                          "lambda", arg);
+    return 0;
+  case 'S': return num("--stabilization", arg, 0, 86400, &o->stabilization_s);
+  case 'U':
+    if(ctl_cli_double(arg, 0, 1, 1, &o->floor_util) || !(o->floor_util > 0))
+      return ctl_cli_fail("plan", "--floor-utilization: '%s' is not in "
+                          "(0, 1]", arg);
+    return 0;
+  case 'D': o->decisions = arg; return 0;
+  case 'R': o->report = arg; return 0;
+  case 'f':
+    if(strcmp(arg, "json") == 0)
+      o->json = 1;
+    else if(strcmp(arg, "text") != 0)
+      return ctl_cli_fail("plan", "--format: '%s' is not text or json", arg);
+    return 0;
+  default:
+    return ctl_cli_fail("plan", "unknown or incomplete option '%s' (see "
+                        "prewarm plan --help)", arg);
+  }
+}
+
+static int parse_args(int argc, char **argv, struct opts *o) {
+  static const struct option longopts[] = {
+    {"trace", required_argument, NULL, 't'},
+    {"column", required_argument, NULL, 'c'},
+    {"step", required_argument, NULL, 's'},
+    {"platform", required_argument, NULL, 'P'},
+    {"unit-capacity", required_argument, NULL, 'u'},
+    {"warmup", required_argument, NULL, 'w'},
+    {"duration-ms", required_argument, NULL, 'd'},
+    {"keepalive", required_argument, NULL, 'k'},
+    {"period", required_argument, NULL, 'p'},
+    {"quantile", required_argument, NULL, 'q'},
+    {"headroom", required_argument, NULL, 'H'},
+    {"min", required_argument, NULL, 'm'},
+    {"max", required_argument, NULL, 'M'},
+    {"stabilization", required_argument, NULL, 'S'},
+    {"floor-utilization", required_argument, NULL, 'U'},
+    {"decisions", required_argument, NULL, 'D'},
+    {"report", required_argument, NULL, 'R'},
+    {"format", required_argument, NULL, 'f'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+  int c, rc;
+
+  o->step_s = -1;
+  o->unit = -1;
+  o->warmup_s = -1;
+  o->keepalive_s = 600;
+  o->quantile = 0.95;
+  o->max = LONG_MAX / 4;
+  o->stabilization_s = 300;
+  o->floor_util = 1.0;
+  opterr = 0;
+  optind = 1;
+  while((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    if(c == 'h') {
+      fputs(usage, stdout);
+      return 1;
+    }
+    rc = parse_opt(o, c, c == '?' ? argv[optind - 1] : optarg);
+    if(rc)
+      return rc;
+  }
+  if(optind < argc)
+    return ctl_cli_fail("plan", "unexpected argument '%s'", argv[optind]);
+  if(!o->trace)
+    return ctl_cli_fail("plan", "--trace FILE is required");
+  if(o->step_s < 0)
+    return ctl_cli_fail("plan", "--step SECONDS is required");
+  if(!o->platform_set)
+    return ctl_cli_fail("plan", "--platform kubernetes|lambda is required");
+  if(o->unit < 0)
+    return ctl_cli_fail("plan", "--unit-capacity X is required");
+  if(o->warmup_s < 0)
+    return ctl_cli_fail("plan", "--warmup SECONDS is required");
+  if(o->duration_ms > 0 && o->platform != ACT_LAMBDA)
+    return ctl_cli_fail("plan", "--duration-ms applies to --platform lambda "
+                        "only");
+  if(o->min > o->max)
+    return ctl_cli_fail("plan", "--min (%ld) is above --max (%ld)", o->min,
+                        o->max);
+  return 0;
+}
+
+/* Loads and checks the trace: loads are counts, never negative. */
+static int load_trace(const struct opts *o, struct pw_csv_column *col) {
+  char err[600];
+  int rc = pw_csv_read_column(o->trace, o->column, 1, col, err, sizeof(err));
+  if(rc) {
+    ctl_cli_fail("plan", "%s", err);
+    return rc == PW_ENOMEM ? CTL_EXIT_FAIL : CTL_EXIT_USAGE;
+  }
+  if(col->n == 0) {
+    pw_csv_column_cleanup(col);
+    return ctl_cli_fail("plan", "%s: the trace has no rows", o->trace);
+  }
+  for(size_t i = 0; i < col->n; i++) {
+    if(col->values[i] < 0) {
+      ctl_cli_fail("plan", "%s:%zu: load %g is negative", o->trace, i + 2,
+                   col->values[i]);
+      pw_csv_column_cleanup(col);
+      return CTL_EXIT_USAGE;
+    }
+  }
+  return 0;
+}
+
+static void progress(void *arg, size_t done, size_t total) {
+  (void)arg;
+  int width = 40, fill = (int)((double)done / (double)total * width);
+  fprintf(stderr, "\rreplaying [%.*s%*s] %3d%%", fill,
+          "########################################", width - fill, "",
+          (int)(100.0 * (double)done / (double)total));
+  if(done == total)
+    fputs("\n", stderr);
+}
+
+static int steps_of(double seconds, double step_s) {
+  return (int)ceil(seconds / step_s - 1e-9);
+}
+
+/* The target as `prewarm plan` runs it: the defaults a user would get. */
+static void plan_cfg(const struct opts *o, struct ctl_target_cfg *c) {
+  int w = steps_of(o->warmup_s, o->step_s);
+  int hour = steps_of(3600, o->step_s), day = steps_of(86400, o->step_s);
+  memset(c, 0, sizeof(*c));
+  c->policy = (struct ctl_policy){
+    .unit_capacity = o->unit,
+    .duration_ms = o->platform == ACT_LAMBDA ? o->duration_ms : 0,
+    .step_s = o->step_s,
+    /* Under the platform model a request made at step t serves steps t to
+     * t + w, so each decision covers the next w steps (at least one). */
+    .lead_steps = w > 0 ? w : 1,
+    .quantile = o->quantile,
+    .headroom = o->headroom,
+    .floor_utilization = o->floor_util,
+    .fallback_utilization = 0.7,
+    .min = o->min,
+    .max = o->max,
+    /* The window includes the current step, as the HPA's does. */
+    .stabilization_steps = steps_of(o->stabilization_s, o->step_s) > 0
+                             ? steps_of(o->stabilization_s, o->step_s) - 1
+                             : 0,
+    .max_error_ratio = 2.0,
+    .momentum = 1.0};
+  c->period = o->period;
+  c->model_auto = 1;
+  c->refit_steps = hour > 0 ? hour : 1;
+  c->reselect_steps = day > c->refit_steps ? day : c->refit_steps;
+  int two_weeks = steps_of(14 * 86400.0, o->step_s);
+  c->history_steps = two_weeks > 4 * o->period ? two_weeks : 4 * o->period;
+  if(c->history_steps < 64)
+    c->history_steps = 64;
+  c->fit_seasons = 7;
+}
+
+static void result_cleanup(struct ctl_plan_result *r) {
+  for(int p = 0; p < CTL_PLAN_NPOLICIES; p++) {
+    if(p != CTL_PLAN_PREDICTIVE)
+      pw_free(r->desired[p]);
+    pw_free(r->ready[p]);
+    pw_free(r->lost[p]);
+  }
+}
+
+/* Builds the baselines and scores every policy on the platform model. */
+static int score_all(struct ctl_plan_result *r, double *need) {
+  size_t n = r->n;
+  int w = r->model.warmup_steps;
+  int period = r->period ? r->period : (int)(n / 4 > 1 ? n / 4 : 1);
+  act_sim_needed(&r->model, r->load, n, need);
+  for(int p = 0; p < CTL_PLAN_NPOLICIES; p++) {
+    r->have[p] = p != CTL_PLAN_ON_DEMAND || r->model.platform == ACT_LAMBDA;
+    if(!r->have[p])
+      continue;
+    if(p != CTL_PLAN_PREDICTIVE)
+      r->desired[p] = pw_calloc(n, sizeof(double));
+    r->ready[p] = pw_malloc(n * sizeof(double));
+    r->lost[p] = pw_malloc(n * sizeof(double));
+    if(!r->desired[p] || !r->ready[p] || !r->lost[p])
+      return PW_ENOMEM;
+    switch(p) {
+    case CTL_PLAN_REACTIVE:
+      ctl_baseline_reactive(need, n, r->step_s, r->desired[p]);
+      break;
+    case CTL_PLAN_STATIC:
+      ctl_baseline_static(need, n, r->start, r->desired[p]);
+      break;
+    case CTL_PLAN_SNAIVE:
+      ctl_baseline_snaive(need, n, w, period, r->step_s, r->desired[p]);
+      break;
+    case CTL_PLAN_ORACLE:
+      ctl_baseline_oracle(need, n, w, r->desired[p]);
+      break;
+    default:
+      break;  /* predictive: the replay's; on demand: zeros */
+    }
+    int rc = act_sim_score(&r->model, r->load, r->desired[p], n, r->start,
+                           r->ready[p], r->lost[p], &r->score[p]);
+    if(rc)
+      return rc;
+  }
+  return 0;
+}
+
+static void print_json(const struct ctl_plan_result *r) {
+  int k8s = r->model.platform == ACT_KUBERNETES;
+  printf("{\"trace\":\"");
+  for(const char *c = r->trace; *c; c++) {
+    if(*c == '"' || *c == '\\')
+      putchar('\\');
+    if((unsigned char)*c >= 0x20)
+      putchar(*c);
+  }
+  printf("\",\"steps\":%zu,\"step_s\":%g,\"platform\":\"%s\","
+         "\"unit_capacity\":%g,\"warmup_steps\":%d,\"period\":%d,"
+         "\"period2\":%d,\"period_source\":\"%s\",\"model\":\"%s\","
+         "\"refits\":%ld,\"fallback_steps\":%ld,\"scored_from\":%zu,"
+         "\"replay_ms\":%.1f,\"policies\":{",
+         r->n, r->step_s, k8s ? "kubernetes" : "lambda", r->model.unit,
+         r->model.warmup_steps, r->period, r->period2,
+         r->period_given ? "given" : "auto", r->model_name, r->refits,
+         r->fallback_steps, r->start, r->replay_ms);
+  int first = 1;
+  for(int p = 0; p < CTL_PLAN_NPOLICIES; p++) {
+    if(!r->have[p])
+      continue;
+    const struct act_sim_score *s = &r->score[p];
+    printf("%s\"%s\":{\"instance_seconds\":%.10g,", first ? "" : ",",
+           ctl_plan_policy_names[p], s->instance_seconds);
+    if(k8s)
+      printf("\"unserved\":%.10g,\"unserved_fraction\":%.10g}", s->unserved,
+             s->unserved_fraction);
+    else
+      printf("\"cold_starts\":%.10g,\"cold_start_fraction\":%.10g}",
+             s->cold_starts, s->cold_start_fraction);
+    first = 0;
+  }
+  printf("}}\n");
+}
+
+static void print_text(const struct ctl_plan_result *r) {
+  int k8s = r->model.platform == ACT_KUBERNETES;
+  const struct act_sim_score *orc = &r->score[CTL_PLAN_ORACLE];
+  printf("trace     %s: %zu steps of %g s (%.1f days)\n", r->trace, r->n,
+         r->step_s, (double)r->n * r->step_s / 86400);
+  printf("platform  %s, unit capacity %g, warm-up %d step%s",
+         k8s ? "kubernetes" : "lambda", r->model.unit,
+         r->model.warmup_steps, r->model.warmup_steps == 1 ? "" : "s");
+  if(!k8s)
+    printf(", keep-alive %d steps", r->model.keepalive_steps);
+  printf("\n");
+  if(r->period)
+    printf("forecast  period %d%s (%s), model %s, %ld refits\n", r->period,
+           r->period2 ? "+second" : "", r->period_given ? "given" : "detected",
+           r->model_name, r->refits);
+  else
+    printf("forecast  no seasonal period found: the predictive policy acted "
+           "reactively throughout\n");
+  printf("scored    from step %zu (after two seasons); predictive fell back "
+         "to reactive on %ld steps; replay %.2f s\n\n", r->start,
+         r->fallback_steps, r->replay_ms / 1000);
+  printf("%-16s %16s %10s %14s %12s\n", "policy", "instance-hours",
+         "vs oracle", k8s ? "unserved" : "cold starts",
+         k8s ? "unserved %" : "cold start %");
+  for(int p = 0; p < CTL_PLAN_NPOLICIES; p++) {
+    if(!r->have[p])
+      continue;
+    const struct act_sim_score *s = &r->score[p];
+    char ratio[32] = "-";
+    if(orc->instance_seconds > 0)
+      snprintf(ratio, sizeof(ratio), "%.2fx",
+               s->instance_seconds / orc->instance_seconds);
+    printf("%-16s %16.1f %10s %14.0f %11.3f%%\n", ctl_plan_policy_names[p],
+           s->instance_seconds / 3600, ratio,
+           k8s ? s->unserved : s->cold_starts,
+           100 * (k8s ? s->unserved_fraction : s->cold_start_fraction));
+  }
+}
+
+static int write_decisions(const char *path, const struct ctl_plan_result *r) {
+  FILE *fp = fopen(path, "w");
+  if(!fp)
+    return ctl_cli_fail("plan", "%s: cannot create: %s", path,
+                        strerror(errno));
+  fputs("time,load,desired,ready,forecast,reasons\n", fp);
+  for(size_t i = 0; i < r->n; i++) {
+    char why[256];
+    ctl_reasons_format(r->reasons[i], why, sizeof(why));
+    if(r->labels) {
+      pw_csv_write_field(fp, r->labels[i]);
+      fputc(',', fp);
+    }
+    else {
+      fprintf(fp, "%.0f,", (double)i * r->step_s);
+    }
+    if(isnan(r->load[i]))
+      fputs(",", fp);
+    else
+      fprintf(fp, "%.10g,", r->load[i]);
+    fprintf(fp, "%.0f,%.0f,", r->desired[CTL_PLAN_PREDICTIVE][i],
+            r->ready[CTL_PLAN_PREDICTIVE][i]);
+    if(isfinite(r->quantile[i]))
+      fprintf(fp, "%.6g", r->quantile[i]);
+    fputc(',', fp);
+    pw_csv_write_field(fp, why);
+    fputc('\n', fp);
+  }
+  int bad = ferror(fp);
+  bad |= fclose(fp);
+  if(bad)
+    return ctl_cli_fail("plan", "%s: write error", path), CTL_EXIT_FAIL;
+  return 0;
+}
+
+static int run_plan(const struct opts *o, struct pw_csv_column *col) {
+  struct ctl_replay rp = {.load = col->values, .n = col->n};
+  struct ctl_plan_result r;
+  char err[256];
+  int rc;
+
+  plan_cfg(o, &rp.cfg);
+  rp.warmup_steps = steps_of(o->warmup_s, o->step_s);
+  if(isatty(STDERR_FILENO) && col->n >= 20000)
+    rp.progress = progress;
+  rc = ctl_replay_run(&rp, err, sizeof(err));
+  if(rc) {
+    ctl_replay_cleanup(&rp);
+    if(rc == PW_EINVAL)
+      return ctl_cli_fail("plan", "%s", err);
+    return ctl_cli_fail("plan", "replay failed: %s", pw_strerror(rc)),
+           CTL_EXIT_FAIL;
+  }
+  memset(&r, 0, sizeof(r));
+  r.trace = o->trace;
+  r.n = col->n;
+  r.step_s = o->step_s;
+  r.model = (struct act_sim_model){
+    .platform = o->platform, .unit = o->unit, .duration_ms = o->duration_ms,
+    .step_s = o->step_s, .warmup_steps = rp.warmup_steps,
+    .keepalive_steps = steps_of(o->keepalive_s, o->step_s)};
+  r.period = rp.period;
+  r.period2 = rp.period2;
+  r.period_given = o->period > 0;
+  r.model_name = rp.have_model ? fc_kind_name(rp.kind) : "none";
+  r.refits = rp.stats.refits;
+  r.fallback_steps = rp.stats.fallbacks;
+  r.replay_ms = rp.elapsed_ms;
+  r.load = col->values;
+  r.labels = col->labels;
+  r.quantile = rp.quantile;
+  r.reasons = rp.reasons;
+  r.desired[CTL_PLAN_PREDICTIVE] = rp.desired;
+  /* Scored from the step after the first two seasons (half the trace when
+   * no season was found or two do not fit). */
+  size_t two = r.period ? 2 * (size_t)r.period : r.n;
+  r.start = two < r.n / 2 ? two : r.n / 2;
+  double *need = pw_malloc(r.n * sizeof(double));
+  rc = need ? score_all(&r, need) : PW_ENOMEM;
+  pw_free(need);
+  if(rc) {
+    rc = ctl_cli_fail("plan", "scoring failed: %s", pw_strerror(rc));
+    rc = CTL_EXIT_FAIL;
+  }
+  if(rc == 0 && o->decisions)
+    rc = write_decisions(o->decisions, &r);
+  if(rc == 0 && o->report) {
+    rc = ctl_report_write(&r, o->report, err, sizeof(err));
+    if(rc)
+      rc = ctl_cli_fail("plan", "%s", err);
+  }
+  if(rc == 0) {
+    if(o->json)
+      print_json(&r);
+    else
+      print_text(&r);
+    if(o->report && !o->json)
+      printf("\nreport    %s/index.html\n", o->report);
+  }
+  result_cleanup(&r);
+  ctl_replay_cleanup(&rp);
+  return rc;
+}
+
+int ctl_plan_main(int argc, char **argv) {
+  struct opts o;
+  struct pw_csv_column col;
+  int rc;
+
+  memset(&o, 0, sizeof(o));
+  rc = parse_args(argc, argv, &o);
+  if(rc)
+    return rc == 1 ? CTL_EXIT_OK : rc;
+  rc = load_trace(&o, &col);
+  if(rc)
+    return rc;
+  rc = run_plan(&o, &col);
+  pw_csv_column_cleanup(&col);
+  return rc;
+}

@@ -1,0 +1,178 @@
+#include "ctl_policy.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const reason_names[CTL_RB_COUNT] = {
+#define CTL_XX_(name, str) str,
+  CTL_REASON_MAP(CTL_XX_)
+#undef CTL_XX_
+};
+
+/* Rounds capacity up, forgiving floating-point dust: 2.0000000001 is 2. */
+static long ceil_instances(double x) {
+  if(!(x > 1e-9))
+    return 0;
+  double c = ceil(x - 1e-9);
+  return c > 1e15 ? (long)1e15 : (long)c;
+}
+
+int ctl_policy_check(const struct ctl_policy *p, char *err, size_t errlen) {
+  const char *what = NULL;
+  if(!(p->unit_capacity > 0) || !isfinite(p->unit_capacity))
+    what = "unit capacity must be a positive number";
+  else if(!(p->step_s > 0))
+    what = "step must be positive";
+  else if(!(p->duration_ms >= 0) || !isfinite(p->duration_ms))
+    what = "duration must be zero or positive";
+  else if(p->lead_steps < 1)
+    what = "lead time must be at least one step";
+  else if(!(p->quantile > 0 && p->quantile < 1))
+    what = "quantile must be strictly between 0 and 1";
+  else if(!(p->headroom >= 0 && p->headroom <= 10))
+    what = "headroom must be from 0 to 10";
+  else if(!(p->floor_utilization > 0 && p->floor_utilization <= 1))
+    what = "floor utilization must be in (0, 1]";
+  else if(!(p->fallback_utilization > 0 && p->fallback_utilization <= 1))
+    what = "fallback utilization must be in (0, 1]";
+  else if(p->min < 0 || p->max < p->min)
+    what = "bounds must satisfy 0 <= min <= max";
+  else if(!(p->budget_instance_hours >= 0))
+    what = "budget must be zero (none) or positive";
+  else if(p->stabilization_steps < 0)
+    what = "stabilization window must not be negative";
+  else if(!(p->max_step_down >= 0 && p->max_step_down <= 1))
+    what = "max step down must be a fraction from 0 to 1";
+  else if(!(p->max_error_ratio > 0))
+    what = "max error ratio must be positive";
+  else if(!(p->momentum >= 0 && p->momentum <= 10))
+    what = "momentum must be from 0 to 10";
+  if(what) {
+    snprintf(err, errlen, "%s", what);
+    return PW_EINVAL;
+  }
+  return 0;
+}
+
+double ctl_policy_instances(const struct ctl_policy *p, double load) {
+  double k = p->duration_ms > 0 ? p->duration_ms / 1000.0 / p->step_s : 1.0;
+  return load * k / p->unit_capacity;
+}
+
+/* The forecast part: the highest quantile over the lead window. */
+static long predictive(const struct ctl_policy *p, const struct fc_path *path,
+                       double *predicted) {
+  double top = 0;
+  for(int k = 0; k < p->lead_steps; k++) {
+    double q = path->q[k * path->nq];
+    if(isfinite(q) && q > top)
+      top = q;
+  }
+  *predicted = top;
+  return ceil_instances(ctl_policy_instances(p, top) * (1 + p->headroom));
+}
+
+/* Scheduled floors active now (from one lead time before their start). */
+static long scheduled(const struct ctl_policy *p, int64_t now_ms) {
+  int64_t lead_ms = (int64_t)(p->lead_steps * p->step_s * 1000);
+  long floor = 0;
+  for(int i = 0; i < p->nschedules; i++) {
+    const struct ctl_schedule *e = &p->schedules[i];
+    if(now_ms >= e->start_ms - lead_ms && now_ms < e->end_ms &&
+       e->min_instances > floor)
+      floor = e->min_instances;
+  }
+  return floor;
+}
+
+void ctl_policy_decide(const struct ctl_policy *p,
+                       const struct ctl_target_state *s,
+                       const struct fc_path *path, struct ctl_decision *out) {
+  unsigned why = 0;
+  long rec, sched;
+  int have_load = isfinite(s->current_load);
+
+  memset(out, 0, sizeof(*out));
+  out->predictive = -1;
+  out->predicted = (double)NAN;
+  double floor_load = s->current_load;
+  if(have_load && p->momentum > 0 && isfinite(s->lag_load) &&
+     s->current_load > s->lag_load)
+    floor_load += p->momentum * (s->current_load - s->lag_load);
+  out->floor = have_load ? ceil_instances(ctl_policy_instances(
+                             p, floor_load) / p->floor_utilization)
+                         : (s->current > 0 ? s->current : 0);
+  int usable = s->forecast_ok && path && path->h >= p->lead_steps &&
+               path->nq >= 1 &&
+               !(s->error_ratio > p->max_error_ratio);
+  if(usable) {
+    out->predictive = predictive(p, path, &out->predicted);
+    rec = out->predictive >= out->floor ? out->predictive : out->floor;
+    why |= out->predictive >= out->floor ? CTL_R(PREDICTIVE)
+                                         : CTL_R(REACTIVE_FLOOR);
+  }
+  else {
+    /* Act as a reactive scaler would, and say so. */
+    rec = have_load ? ceil_instances(ctl_policy_instances(
+                        p, s->current_load) / p->fallback_utilization)
+                    : out->floor;
+    if(rec < out->floor)
+      rec = out->floor;
+    why |= CTL_R(FALLBACK);
+  }
+  sched = scheduled(p, s->now_ms);
+  if(p->budget_instance_hours > 0 &&
+     s->spent_s >= p->budget_instance_hours * 3600 && rec > out->floor) {
+    rec = out->floor;
+    why |= CTL_R(BUDGET);
+  }
+  if(sched > rec) {
+    rec = sched;
+    why |= CTL_R(SCHEDULED);
+  }
+  out->recommendation = rec;
+
+  long desired = rec;
+  if(s->stale && s->current > desired) {
+    /* Old data is no reason to give capacity back. */
+    desired = s->current;
+    why |= CTL_R(STALE);
+  }
+  for(int i = 0; i < s->nrecent; i++) {
+    if(s->recent[i] > desired) {
+      desired = s->recent[i];
+      why |= CTL_R(STABILIZED);
+    }
+  }
+  if(p->max_step_down > 0 && s->current > desired) {
+    long lo = s->current - ceil_instances((double)s->current * p->max_step_down);
+    if(lo > desired) {
+      desired = lo;
+      why |= CTL_R(STEP_LIMIT);
+    }
+  }
+  if(desired < p->min) {
+    desired = p->min;
+    why |= CTL_R(MIN);
+  }
+  if(desired > p->max) {
+    desired = p->max;
+    why |= CTL_R(MAX);
+  }
+  out->desired = desired;
+  out->reasons = why;
+}
+
+void ctl_reasons_format(unsigned reasons, char *buf, size_t len) {
+  size_t n = 0;
+  buf[0] = '\0';
+  for(int i = 0; i < CTL_RB_COUNT; i++) {
+    if(!(reasons & (1u << i)))
+      continue;
+    int w = snprintf(buf + n, len - n, "%s%s", n ? "," : "", reason_names[i]);
+    if(w < 0 || (size_t)w >= len - n)
+      break;
+    n += (size_t)w;
+  }
+}

@@ -1,0 +1,56 @@
+/*
+ * Replay: runs a load trace through the control loop on a simulated clock,
+ * with a CSV source and the sim actuator, and the baseline policies that
+ * `prewarm plan` compares it with.
+ */
+#ifndef CTL_REPLAY_H
+#define CTL_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../actuators/act_sim.h"
+#include "ctl_target.h"
+
+struct ctl_replay {
+  /* In. */
+  const double *load;       /* n steps, NAN where missing */
+  size_t n;
+  struct ctl_target_cfg cfg;
+  int warmup_steps;         /* of the sim actuator */
+  void (*progress)(void *arg, size_t done, size_t total);
+  void *progress_arg;
+  /* Out: arrays of n the caller frees with ctl_replay_cleanup(). */
+  double *desired;          /* what the predictive policy requested */
+  double *quantile;         /* the forecast quantile at the lead time
+                             * (load units), NAN when not forecasting */
+  unsigned *reasons;
+  int period, period2;      /* the periods in use at the end */
+  enum fc_kind kind;        /* the model in use at the end */
+  int have_model;
+  struct ctl_target_stats stats;
+  double elapsed_ms;
+};
+
+/* Runs the replay.  0, PW_EINVAL (err says why) or PW_ENOMEM. */
+int ctl_replay_run(struct ctl_replay *r, char *err, size_t errlen) PW_WUR;
+void ctl_replay_cleanup(struct ctl_replay *r);
+
+/*
+ * Baselines on the needed instances n[0..len) (act_sim_needed()):
+ *   reactive: ceil(n[t-1] / 0.7), the highest of the last 300 s (HPA);
+ *   static:   the highest n of the first `start` steps, held;
+ *   snaive:   ceil(1.2 * max(n[t+w-period], n[t+w-period+1])), and
+ *             ceil(n[t-1] / 0.7) until a season has passed;
+ *   oracle:   max(n[t .. t+w]), perfect foresight.
+ * Each writes len values into out.
+ */
+void ctl_baseline_reactive(const double *need, size_t len, double step_s,
+                           double *out);
+void ctl_baseline_static(const double *need, size_t len, size_t start,
+                         double *out);
+void ctl_baseline_snaive(const double *need, size_t len, int w, int period,
+                         double step_s, double *out);
+void ctl_baseline_oracle(const double *need, size_t len, int w, double *out);
+
+#endif

@@ -1,0 +1,356 @@
+#include "ctl_target.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/pw_alloc.h"
+#include "../common/pw_clock.h"
+#include "../common/pw_log.h"
+#include "../forecast/fc_fit.h"
+#include "../forecast/fc_period.h"
+#include "../forecast/fc_select.h"
+
+/* The prominence a newly found period needs to replace one in use. */
+#define SWITCH_STRENGTH 0.4
+
+/* Data older than this many steps is stale: capacity is held. */
+#define STALE_STEPS 3
+
+struct ctl_target {
+  struct ctl_target_cfg cfg;
+  struct fc_series hist;
+  struct fc_model *model;
+  int period, period2;      /* in use; 0 while unknown */
+  long since_refit, since_select;
+  int L;                    /* lead steps */
+  struct fc_path path;
+  double *scratch;          /* history_steps values for fits */
+  /* Forecast error at the lead time against persistence at the same lead:
+   * pend_* hold, per slot, what was forecast for step pend_step. */
+  double *pend_f, *pend_y;
+  size_t *pend_step;
+  double ew_err, ew_naive, ew_k;
+  /* Recommendations of the last stabilisation window (a ring). */
+  long *recent, *recent_lin;
+  int recent_n, recent_head;
+  /* Requests of the trailing day, for the budget (a ring). */
+  long *spent;
+  size_t spent_cap, spent_n, spent_head;
+  double spent_s;
+  long current;             /* last capacity requested successfully */
+  double sane_max;          /* forecasts above this are rejected */
+  struct ctl_target_stats st;
+};
+
+static int fail(char *err, size_t len, const char *msg) {
+  snprintf(err, len, "%s", msg);
+  return PW_EINVAL;
+}
+
+static int check_cfg(const struct ctl_target_cfg *c, char *err, size_t len) {
+  int rc = ctl_policy_check(&c->policy, err, len);
+  if(rc)
+    return rc;
+  if(c->period < 0 || c->period2 < 0 ||
+     (c->period2 && c->period2 <= c->period))
+    return fail(err, len, "period2 must be longer than period");
+  if(c->refit_steps < 1 || c->reselect_steps < c->refit_steps)
+    return fail(err, len, "refit interval must be at least one step and "
+                "no longer than the reselect interval");
+  if(c->history_steps < 16 || c->fit_seasons < 2)
+    return fail(err, len, "history must hold at least 16 steps and fits "
+                "at least two seasons");
+  if(c->period && 2 * (long)(c->period2 ? c->period2 : c->period) >
+                    c->history_steps)
+    return fail(err, len, "history must hold two seasons of the period");
+  return 0;
+}
+
+int ctl_target_new(const struct ctl_target_cfg *cfg, struct ctl_target **out,
+                   char *err, size_t errlen) {
+  struct ctl_target *t;
+  int rc;
+
+  *out = NULL;
+  rc = check_cfg(cfg, err, errlen);
+  if(rc)
+    return rc;
+  t = pw_calloc(1, sizeof(*t));
+  if(!t)
+    return PW_ENOMEM;
+  t->cfg = *cfg;
+  t->L = cfg->policy.lead_steps;
+  t->current = -1;
+  t->period = cfg->period;
+  t->period2 = cfg->period2;
+  t->st.error_ratio = (double)NAN;
+  t->st.forecast_at_lead = (double)NAN;
+  t->st.quantile_at_lead = (double)NAN;
+  size_t hs = (size_t)cfg->history_steps, L = (size_t)t->L;
+  size_t rs = (size_t)(cfg->policy.stabilization_steps > 0
+                         ? cfg->policy.stabilization_steps : 1);
+  t->spent_cap = (size_t)ceil(86400.0 / cfg->policy.step_s);
+  rc = fc_series_init(&t->hist, hs,
+                      (int64_t)(cfg->policy.step_s * 1000), cfg->start_ms);
+  if(rc)
+    goto fail;
+  rc = fc_path_init(&t->path, t->L, 1);
+  if(rc)
+    goto fail;
+  t->scratch = pw_malloc(hs * sizeof(double));
+  t->pend_f = pw_malloc(L * sizeof(double));
+  t->pend_y = pw_malloc(L * sizeof(double));
+  t->pend_step = pw_calloc(L, sizeof(size_t));
+  t->recent = pw_calloc(rs, sizeof(long));
+  t->recent_lin = pw_calloc(rs, sizeof(long));
+  t->spent = pw_calloc(t->spent_cap, sizeof(long));
+  if(!t->scratch || !t->pend_f || !t->pend_y || !t->pend_step ||
+     !t->recent || !t->recent_lin || !t->spent) {
+    rc = PW_ENOMEM;
+    goto fail;
+  }
+  for(size_t i = 0; i < L; i++)
+    t->pend_step[i] = (size_t)-1;
+  *out = t;
+  return 0;
+
+fail:
+  ctl_target_free(&t);
+  return rc;
+}
+
+void ctl_target_free(struct ctl_target **tp) {
+  struct ctl_target *t = *tp;
+  if(!t)
+    return;
+  fc_model_free(&t->model);
+  fc_series_cleanup(&t->hist);
+  fc_path_cleanup(&t->path);
+  pw_free(t->scratch);
+  pw_free(t->pend_f);
+  pw_free(t->pend_y);
+  pw_free(t->pend_step);
+  pw_free(t->recent);
+  pw_free(t->recent_lin);
+  pw_free(t->spent);
+  pw_free(t);
+  *tp = NULL;
+}
+
+/* One step arrived (it is already in the history). */
+static void on_step(struct ctl_target *t, double y) {
+  size_t idx = t->hist.total - 1, slot = idx % (size_t)t->L;
+  if(t->model)
+    fc_update(t->model, y);
+  if(t->pend_step[slot] == idx) {
+    if(!isnan(y) && isfinite(t->pend_f[slot]) && !isnan(t->pend_y[slot])) {
+      double ef = fabs(y - t->pend_f[slot]), en = fabs(y - t->pend_y[slot]);
+      t->ew_err += t->ew_k * (ef - t->ew_err);
+      t->ew_naive += t->ew_k * (en - t->ew_naive);
+      t->st.error_ratio = t->ew_naive > 1e-9 ? t->ew_err / t->ew_naive
+                          : t->ew_err > 1e-9 ? (double)INFINITY : 0;
+    }
+    t->pend_step[slot] = (size_t)-1;
+  }
+  t->since_refit++;
+  t->since_select++;
+}
+
+void ctl_target_observe(struct ctl_target *t, const int64_t *ts_ms,
+                        const double *v, size_t n) {
+  for(size_t i = 0; i < n; i++) {
+    size_t k = fc_series_put(&t->hist, ts_ms[i], v[i]);
+    /* fc_series_put() appended k - 1 missing steps, then the value. */
+    for(size_t j = 0; j < k; j++)
+      on_step(t, j + 1 < k ? (double)NAN : v[i]);
+  }
+}
+
+/* Finds the period (and a second one) from the history so far. */
+static void detect_period(struct ctl_target *t) {
+  struct fc_period_info pi;
+  size_t n = t->hist.n;
+  if(n < 16)
+    return;
+  fc_series_copy_last(&t->hist, n, t->scratch);
+  if(fc_period_detect_prefer(t->scratch, n, 0, t->period, &pi) ||
+     pi.period < 2)
+    return;
+  /* An established period gives way only to a clearly strong new one. */
+  if(t->period && pi.period != t->period && pi.strength < SWITCH_STRENGTH)
+    return;
+  int p2 = t->cfg.model_auto && pi.period2 ? pi.period2 : 0;
+  /* A second period, once found, stays while the first one does. */
+  if(pi.period == t->period && t->period2)
+    p2 = t->period2;
+  if(pi.period != t->period || p2 != t->period2) {
+    pw_log(PW_LOG_INFO, "period %d+%d -> %d+%d (strength %.3f) after %zu "
+           "steps", t->period, t->period2, pi.period, p2, pi.strength,
+           t->hist.total);
+    t->period = pi.period;
+    t->period2 = p2;
+    fc_model_free(&t->model);  /* a new season needs a new model */
+  }
+}
+
+/* Fits or refits when due; on failure the old model stays. */
+static void maybe_fit(struct ctl_target *t) {
+  const struct ctl_target_cfg *c = &t->cfg;
+  int reselect = t->since_select >= c->reselect_steps;
+  /* The period is looked for at every refit until the history holds four
+   * seasons of it (early finds rest on little data), then daily. */
+  int young = t->period == 0 || (t->hist.n < 4 * (size_t)t->period &&
+                                 t->hist.n < t->hist.cap);
+  if(c->period == 0 && (reselect || (young && t->since_refit >=
+                                               c->refit_steps))) {
+    int before = t->period;
+    detect_period(t);
+    if(t->period == 0 || t->period != before)
+      t->since_refit = t->period == 0 ? 0 : c->refit_steps;
+  }
+  if(t->period == 0)
+    return;
+  int drift = t->model && t->st.error_ratio > 0.8 *
+              c->policy.max_error_ratio && t->since_refit >= c->refit_steps / 4;
+  if(t->model && !reselect && !drift && t->since_refit < c->refit_steps)
+    return;
+  size_t M = (size_t)(t->period2 ? t->period2 : t->period);
+  if(t->hist.n < 2 * M)
+    return;
+  size_t n = M * (size_t)c->fit_seasons;
+  if(n > t->hist.n)
+    n = t->hist.n;
+  fc_series_copy_last(&t->hist, n, t->scratch);
+  double top = 0;
+  for(size_t i = 0; i < n; i++)
+    top = isnan(t->scratch[i]) ? top : fmax(top, t->scratch[i]);
+  struct fc_spec spec = {
+    .kind = t->model ? t->model->spec.kind : c->kind,
+    .period = t->period,
+    .period2 = t->period2,
+    .clip_k = c->clip_k,
+    .fit_h = t->L < t->period ? t->L : t->period};
+  struct fc_model *m = NULL;
+  struct fc_choice ch;
+  double t0 = pw_clock_mono_ms();
+  int rc;
+  if(c->model_auto && (!t->model || reselect)) {
+    rc = fc_select(t->scratch, n, &spec, t->L, &m, &ch, NULL);
+  }
+  else {
+    if(spec.kind != FC_DSHW)
+      spec.period2 = 0;
+    rc = fc_fit(t->scratch, n, &spec, t->model ? &t->model->par : NULL, &m,
+                NULL);
+  }
+  t->st.fit_ms_last = pw_clock_mono_ms() - t0;
+  t->st.fit_ms_total += t->st.fit_ms_last;
+  t->since_refit = 0;
+  if(reselect || !t->model)
+    t->since_select = 0;
+  if(rc) {
+    t->st.fit_failures++;
+    pw_log(PW_LOG_DEBUG, "fit failed: %s", pw_strerror(rc));
+    return;
+  }
+  fc_model_free(&t->model);
+  t->model = m;
+  t->sane_max = 4 * top + 1;
+  t->st.refits++;
+}
+
+/* Remembers the forecast at the lead time to score it when it arrives. */
+static void remember_forecast(struct ctl_target *t) {
+  size_t origin = t->hist.total - 1, target = origin + (size_t)t->L;
+  size_t slot = target % (size_t)t->L;
+  t->pend_step[slot] = target;
+  t->pend_f[slot] = t->path.mean[t->L - 1];
+  t->pend_y[slot] = fc_series_back(&t->hist, 0);
+}
+
+static void record(struct ctl_target *t, const struct ctl_decision *d) {
+  int cap = t->cfg.policy.stabilization_steps;
+  if(cap > 0) {
+    t->recent[t->recent_head] = d->recommendation;
+    t->recent_head = (t->recent_head + 1) % cap;
+    if(t->recent_n < cap)
+      t->recent_n++;
+  }
+  if(t->spent_n == t->spent_cap)
+    t->spent_s -= (double)t->spent[t->spent_head] * t->cfg.policy.step_s;
+  else
+    t->spent_n++;
+  t->spent[t->spent_head] = d->desired;
+  t->spent_head = (t->spent_head + 1) % t->spent_cap;
+  t->spent_s += (double)d->desired * t->cfg.policy.step_s;
+}
+
+int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
+                    struct ctl_decision *dec, struct act_capacity *cap) {
+  struct ctl_target_state s;
+  int rc = 0;
+
+  t->st.ticks++;
+  if(t->period)
+    t->ew_k = 1.0 / fmax(30.0, (double)t->period);
+  else
+    t->ew_k = 1.0 / 30.0;
+  maybe_fit(t);
+  int have = t->model && t->hist.total > 0 &&
+             fc_forecast(t->model, t->L, &t->cfg.policy.quantile, 1,
+                         &t->path) == 0;
+  /* A forecast far above anything in the fitted history is a model gone
+   * wrong (an outage reported as zeros can do that): act reactively. */
+  for(int k = 0; have && k < t->L; k++) {
+    if(!(t->path.q[k] <= t->sane_max) || !isfinite(t->path.mean[k])) {
+      have = 0;
+      t->st.rejected++;
+    }
+  }
+  if(have) {
+    remember_forecast(t);
+    t->st.forecast_at_lead = t->path.mean[t->L - 1];
+    t->st.quantile_at_lead = t->path.q[t->L - 1];
+  }
+  memcpy(t->recent_lin, t->recent, (size_t)t->recent_n * sizeof(long));
+  s = (struct ctl_target_state){
+    .now_ms = now_ms,
+    .current_load = fc_series_back(&t->hist, 0),
+    .lag_load = fc_series_back(&t->hist, (size_t)t->L),
+    .current = t->current,
+    .forecast_ok = have,
+    .error_ratio = t->st.error_ratio,
+    .stale = now_ms - t->hist.next_ms >= STALE_STEPS * t->hist.step_ms,
+    .spent_s = t->spent_s,
+    .recent = t->recent_lin,
+    .nrecent = t->recent_n};
+  ctl_policy_decide(&t->cfg.policy, &s, have ? &t->path : NULL, dec);
+  if(dec->reasons & CTL_R(FALLBACK))
+    t->st.fallbacks++;
+  record(t, dec);
+  if(act) {
+    rc = act_set(act, dec->desired, cap);
+    if(rc == 0)
+      t->current = dec->desired;
+  }
+  return rc;
+}
+
+const struct ctl_target_stats *ctl_target_stats(const struct ctl_target *t) {
+  return &t->st;
+}
+
+const struct fc_model *ctl_target_model(const struct ctl_target *t) {
+  return t->model;
+}
+
+const struct fc_series *ctl_target_series(const struct ctl_target *t) {
+  return &t->hist;
+}
+
+int ctl_target_period(const struct ctl_target *t, int *period2) {
+  if(period2)
+    *period2 = t->period2;
+  return t->period;
+}

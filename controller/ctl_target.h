@@ -1,0 +1,78 @@
+/*
+ * A target: one scaled thing (a Deployment, a Lambda alias) with its
+ * history, its model and its policy.  One tick:
+ *
+ *   observe new samples -> update the model (O(1) a step)
+ *   -> refit on schedule (hourly, and early when the error drifts), choose
+ *      the period and the model again daily -> forecast -> decide
+ *   -> actuate -> remember what was decided.
+ *
+ * The same code runs in the daemon and in `prewarm plan`; only the clock,
+ * the source and the actuator differ.  Everything it needs per tick is
+ * allocated when the target is made.
+ *
+ * Threading: a target belongs to one thread at a time.
+ */
+#ifndef CTL_TARGET_H
+#define CTL_TARGET_H
+
+#include <stdint.h>
+
+#include "../actuators/act_actuator.h"
+#include "../forecast/fc_model.h"
+#include "../forecast/fc_series.h"
+#include "ctl_policy.h"
+
+struct ctl_target_cfg {
+  struct ctl_policy policy;
+  int period, period2;     /* in steps; 0 = detect from the history */
+  int model_auto;          /* choose among the models, else `kind` */
+  enum fc_kind kind;
+  double clip_k;           /* robust fitting, 0 = off */
+  int refit_steps;         /* warm refit every this many steps, >= 1 */
+  int reselect_steps;      /* detect the period and choose the model again
+                            * every this many steps, >= refit_steps */
+  int history_steps;       /* steps kept; fits use the last fit_seasons */
+  int fit_seasons;         /* seasons of the longest period in a fit */
+  int64_t start_ms;        /* start of the first step */
+};
+
+/* Counters and the last decision, for logs, metrics and reports. */
+struct ctl_target_stats {
+  long ticks, refits, fit_failures, fallbacks;
+  long rejected;           /* forecasts rejected as implausible */
+  double fit_ms_last, fit_ms_total;
+  double error_ratio;      /* NAN until measured */
+  double forecast_at_lead; /* mean forecast at the lead time (load units) */
+  double quantile_at_lead; /* the policy quantile there */
+};
+
+struct ctl_target;
+
+/* Makes a target; 0, PW_EINVAL (err says why) or PW_ENOMEM.  Free it with
+ * ctl_target_free(). */
+int ctl_target_new(const struct ctl_target_cfg *cfg, struct ctl_target **out,
+                   char *err, size_t errlen) PW_WUR;
+void ctl_target_free(struct ctl_target **tp);
+
+/* Feeds samples stamped ts_ms[i] (any order of arrival is handled as
+ * fc_series_put() does).  O(1) a step. */
+void ctl_target_observe(struct ctl_target *t, const int64_t *ts_ms,
+                        const double *v, size_t n);
+
+/*
+ * Decides at now_ms and, when act is not NULL, requests the decision.
+ * On an actuator error the decision stands, *cap says what the platform
+ * kept (requested = -1 when unknown) and the error is returned; the
+ * target's idea of its current capacity is not changed by a failed set.
+ */
+int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
+                    struct ctl_decision *dec, struct act_capacity *cap);
+
+/* Read-only views. */
+const struct ctl_target_stats *ctl_target_stats(const struct ctl_target *t);
+const struct fc_model *ctl_target_model(const struct ctl_target *t);
+const struct fc_series *ctl_target_series(const struct ctl_target *t);
+int ctl_target_period(const struct ctl_target *t, int *period2);
+
+#endif

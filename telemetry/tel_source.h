@@ -1,0 +1,55 @@
+/*
+ * The source interface: a source fills the samples stamped in
+ * [from_ms, to_ms) at its native step.  One file per backend behind it.
+ */
+#ifndef TEL_SOURCE_H
+#define TEL_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/pw_err.h"
+
+/* A growable sample buffer, reused across fetches (n is reset by the
+ * caller; the arrays grow up to TEL_SAMPLES_MAX). */
+#define TEL_SAMPLES_MAX (1u << 24)
+
+struct tel_samples {
+  int64_t *ts_ms;
+  double *v;
+  size_t n, cap;
+};
+
+/* Appends one sample; 0, PW_ENOMEM or PW_ETOOBIG. */
+int tel_samples_push(struct tel_samples *s, int64_t ts_ms, double v) PW_WUR;
+void tel_samples_cleanup(struct tel_samples *s);
+
+struct tel_source;
+
+struct tel_source_ops {
+  const char *name;
+  /* Appends the samples stamped in [from_ms, to_ms) to out, oldest
+   * first.  0 or a negative PW_E* code. */
+  int (*fetch)(struct tel_source *src, int64_t from_ms, int64_t to_ms,
+               struct tel_samples *out);
+  void (*free)(struct tel_source *src);
+};
+
+struct tel_source {
+  const struct tel_source_ops *ops;
+};
+
+static inline int tel_fetch(struct tel_source *src, int64_t from_ms,
+                            int64_t to_ms, struct tel_samples *out) {
+  return src->ops->fetch(src, from_ms, to_ms, out);
+}
+
+/* Frees *sp and sets it to NULL; a no-op on NULL. */
+static inline void tel_source_free(struct tel_source **sp) {
+  if(*sp) {
+    (*sp)->ops->free(*sp);
+    *sp = (struct tel_source *)0;
+  }
+}
+
+#endif
