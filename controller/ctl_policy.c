@@ -32,10 +32,10 @@ int ctl_policy_check(const struct ctl_policy *p, char *err, size_t errlen) {
     what = "quantile must be strictly between 0 and 1";
   else if(!(p->headroom >= 0 && p->headroom <= 10))
     what = "headroom must be from 0 to 10";
-  else if(!(p->floor_utilization > 0 && p->floor_utilization <= 1))
-    what = "floor utilization must be in (0, 1]";
-  else if(!(p->fallback_utilization > 0 && p->fallback_utilization <= 1))
-    what = "fallback utilization must be in (0, 1]";
+  else if(!(p->floor_utilization >= 0 && p->floor_utilization <= 1))
+    what = "floor utilization must be 0 (off) or in (0, 1]";
+  else if(!(p->fallback_utilization >= 0 && p->fallback_utilization <= 1))
+    what = "fallback utilization must be 0 (off) or in (0, 1]";
   else if(p->min < 0 || p->max < p->min)
     what = "bounds must satisfy 0 <= min <= max";
   else if(!(p->budget_instance_hours >= 0))
@@ -100,9 +100,13 @@ void ctl_policy_decide(const struct ctl_policy *p,
   if(have_load && p->momentum > 0 && isfinite(s->lag_load) &&
      s->current_load > s->lag_load)
     floor_load += p->momentum * (s->current_load - s->lag_load);
-  out->floor = have_load ? ceil_instances(ctl_policy_instances(
-                             p, floor_load) / p->floor_utilization)
-                         : (s->current > 0 ? s->current : 0);
+  if(!(p->floor_utilization > 0))
+    out->floor = 0;
+  else if(have_load)
+    out->floor = ceil_instances(ctl_policy_instances(p, floor_load) /
+                                p->floor_utilization);
+  else
+    out->floor = s->current > 0 ? s->current : 0;
   int usable = s->forecast_ok && path && path->h >= p->lead_steps &&
                path->nq >= 1 &&
                !(s->error_ratio > p->max_error_ratio);
@@ -114,9 +118,13 @@ void ctl_policy_decide(const struct ctl_policy *p,
   }
   else {
     /* Act as a reactive scaler would, and say so. */
-    rec = have_load ? ceil_instances(ctl_policy_instances(
-                        p, s->current_load) / p->fallback_utilization)
-                    : out->floor;
+    if(!(p->fallback_utilization > 0))
+      rec = 0;
+    else if(have_load)
+      rec = ceil_instances(ctl_policy_instances(p, s->current_load) /
+                           p->fallback_utilization);
+    else
+      rec = out->floor;
     if(rec < out->floor)
       rec = out->floor;
     why |= CTL_R(FALLBACK);

@@ -55,8 +55,11 @@ struct ctl_policy {
   double quantile;             /* the forecast quantile provisioned, (0,1) */
   double headroom;             /* extra fraction on the forecast, >= 0 */
   double floor_utilization;    /* reactive floor: current load at this
-                                * utilisation, (0, 1] */
-  double fallback_utilization; /* utilisation when acting reactively */
+                                * utilisation, (0, 1]; 0 = no floor */
+  double fallback_utilization; /* utilisation when acting reactively,
+                                * (0, 1]; 0 = request nothing beyond min
+                                * (for a platform that scales on demand by
+                                * itself, as Lambda does) */
   long min, max;               /* bounds, 0 <= min <= max */
   double budget_instance_hours;/* per trailing day, 0 = none: past it,
                                 * nothing is added above the floors */

@@ -40,6 +40,7 @@ struct ctl_target {
   double spent_s;
   long current;             /* last capacity requested successfully */
   double sane_max;          /* forecasts above this are rejected */
+  int day_seen;             /* the history has held three days */
   struct ctl_target_stats st;
 };
 
@@ -167,6 +168,12 @@ void ctl_target_observe(struct ctl_target *t, const int64_t *ts_ms,
   }
 }
 
+/* Steps in a day, or 0 when a day is not a whole number of steps. */
+static int day_steps(const struct ctl_target *t) {
+  double day = 86400.0 / t->cfg.policy.step_s;
+  return day >= 2 && fabs(day - round(day)) < 1e-9 ? (int)round(day) : 0;
+}
+
 /* Finds the period (and a second one) from the history so far. */
 static void detect_period(struct ctl_target *t) {
   struct fc_period_info pi;
@@ -174,9 +181,25 @@ static void detect_period(struct ctl_target *t) {
   if(n < 16)
     return;
   fc_series_copy_last(&t->hist, n, t->scratch);
-  if(fc_period_detect_prefer(t->scratch, n, 0, t->period, &pi) ||
+  /* Up to two seasons (the fit's minimum); the detector asks for strong
+   * evidence past three.  Once three days are seen, the day is the
+   * period preferred: request traffic is daily first, and a daily model
+   * also holds any cycle that divides the day. */
+  int day = day_steps(t);
+  int prefer = day && 3 * (size_t)day <= n ? day : t->period;
+  if(fc_period_detect_prefer(t->scratch, n, (int)(n / 2), prefer, &pi) ||
      pi.period < 2)
     return;
+  /* A cycle of a whole number of days (within 3%) is the daily cycle seen
+   * through multi-day events (a tournament's match days): request traffic
+   * is daily first.  Only when three days fit in the history. */
+  if(day && 3 * (size_t)day <= n) {
+    double q = round((double)pi.period / day);
+    if(q >= 1 && fabs(pi.period - q * day) <= 0.03 * pi.period) {
+      pi.period = day;
+      pi.period2 = 0;
+    }
+  }
   /* An established period gives way only to a clearly strong new one. */
   if(t->period && pi.period != t->period && pi.strength < SWITCH_STRENGTH)
     return;
@@ -202,8 +225,16 @@ static void maybe_fit(struct ctl_target *t) {
    * seasons of it (early finds rest on little data), then daily. */
   int young = t->period == 0 || (t->hist.n < 4 * (size_t)t->period &&
                                  t->hist.n < t->hist.cap);
-  if(c->period == 0 && (reselect || (young && t->since_refit >=
-                                               c->refit_steps))) {
+  /* Look once more when the history first holds three days. */
+  int day = day_steps(t);
+  if(day && !t->day_seen && t->hist.n >= 3 * (size_t)day) {
+    t->day_seen = 1;
+    reselect = 1;
+  }
+  /* Until a period is found, look often: a timer's third firing is worth
+   * catching. */
+  long look = t->period == 0 ? (c->refit_steps + 11) / 12 : c->refit_steps;
+  if(c->period == 0 && (reselect || (young && t->since_refit >= look))) {
     int before = t->period;
     detect_period(t);
     if(t->period == 0 || t->period != before)

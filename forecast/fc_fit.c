@@ -277,7 +277,10 @@ static int minimise(struct fit_ctx *fc, const struct fc_params *start,
     gsl_vector_set(step, i, start ? 0.3 : 1.0);
   }
   status = gsl_multimin_fminimizer_set(s, &f, x, step);
-  double best = gsl_multimin_fminimizer_minimum(s);
+  /* Not gsl_multimin_fminimizer_minimum(): GSL sets it only on the first
+   * iterate (valgrind showed it uninitialised, and the fits then differed
+   * from run to run). */
+  double best = HUGE_VAL;
   int stall = 0;
   while(status == GSL_SUCCESS && iter < MAX_ITER) {
     iter++;

@@ -18,6 +18,13 @@
 /* fc_period_detect_prefer() keeps a period this strong relative to the
  * best. */
 #define PREFER_SHARE 0.25
+/* The prominence a peak needs when its repeat cannot be checked. */
+#define LONE_PEAK 0.5
+/* A series whose participation ratio is below this share of its length
+ * is sparse (mostly idle): it is smoothed over three steps before the
+ * autocorrelation, so a timer that fires a step early or late still
+ * lines up. */
+#define SPARSE_SHARE 0.25
 /* Calendar periods in common steps divide this (see refine()). */
 #define CALENDAR 100800u
 
@@ -93,7 +100,7 @@ static double near_max(const double *acf, size_t nacf, size_t k) {
  * least half as high (a coincidence of two bursts does not repeat).
  */
 static size_t candidates(const double *acf, size_t nacf, size_t maxlag,
-                         double ntot, double noise, size_t *lag,
+                         double ntot, double noise, int sparse, size_t *lag,
                          double *prom) {
   size_t nc = 0;
   for(size_t k = 2; k <= maxlag && k + 1 < nacf; k++) {
@@ -104,10 +111,16 @@ static size_t candidates(const double *acf, size_t nacf, size_t maxlag,
       continue;
     /* Compared without the overlap correction, which magnifies noise at
      * long lags. */
-    if(2 * k + k / 100 + 1 >= nacf ||
-       near_max(acf, nacf, 2 * k) * (ntot - 2.0 * (double)k) <
-         0.5 * acf[k] * (ntot - (double)k))
+    if(2 * k + k / 100 + 1 >= nacf) {
+      /* Twice the lag is out of reach (between two and three seasons
+       * seen): only a sparse series (a timer) with strong evidence. */
+      if(!sparse || p < LONE_PEAK)
+        continue;
+    }
+    else if(near_max(acf, nacf, 2 * k) * (ntot - 2.0 * (double)k) <
+            0.5 * acf[k] * (ntot - (double)k)) {
       continue;
+    }
     lag[nc] = k;
     prom[nc++] = p;
   }
@@ -181,19 +194,15 @@ static void pick(const double *acf, size_t nacf, const size_t *lag,
   }
   out->period = (int)refine(acf, nacf, lag[chosen]);
   out->strength = prom[chosen];
-  if(prefer && (size_t)out->period != prefer &&
-     near_multiple(prefer, (size_t)out->period)) {
-    /* A multiple of the period kept is no news: keep the shorter one. */
-    out->strength = prom[chosen];
-    out->period = (int)prefer;
-    out->period2 = 0;
-    return;
-  }
   if(prefer && (size_t)out->period != prefer) {
+    /* Keep the period in use while it is still a candidate nearly as
+     * strong as the best, or any candidate at all when the best is just a
+     * multiple of it (no news). */
+    int multiple = near_multiple(prefer, (size_t)out->period);
     size_t tol = prefer / 100 + 1;
     for(size_t i = 0; i < nc; i++) {
       size_t d = lag[i] > prefer ? lag[i] - prefer : prefer - lag[i];
-      if(d <= tol && prom[i] >= PREFER_SHARE * prom[chosen]) {
+      if(d <= tol && (multiple || prom[i] >= PREFER_SHARE * prom[chosen])) {
         chosen = i;
         out->period = (int)prefer;
         out->strength = prom[i];
@@ -237,7 +246,7 @@ static void pick(const double *acf, size_t nacf, const size_t *lag,
  * of events for sparse ones.  Capped so that a strict timer with a handful
  * of firings (autocorrelation near 1) is still found.
  */
-static double noise_level(const double *y, size_t n) {
+static double effective_n(const double *y, size_t n) {
   double s1 = 0, s2 = 0;
   for(size_t t = 0; t < n; t++) {
     if(!isnan(y[t])) {
@@ -245,8 +254,21 @@ static double noise_level(const double *y, size_t n) {
       s2 += y[t] * y[t];
     }
   }
-  double neff = s2 > 0 ? s1 * s1 / s2 : 1;
+  return s2 > 0 ? s1 * s1 / s2 : 1;
+}
+
+static double noise_level(double neff) {
   return fmin(0.5, fmax(0.1, 3.0 / sqrt(neff)));
+}
+
+/* A three-step moving sum, in place (x has n values). */
+static void smooth3(double *x, size_t n) {
+  double prev = 0;
+  for(size_t t = 0; t < n; t++) {
+    double cur = x[t];
+    x[t] = prev + cur + (t + 1 < n ? x[t + 1] : 0);
+    prev = cur;
+  }
 }
 
 int fc_period_detect(const double *y, size_t n, int max_period,
@@ -281,13 +303,19 @@ int fc_period_detect_prefer(const double *y, size_t n, int max_period,
     rc = c < 8 ? PW_ETOOSHORT : 0;
     goto out;
   }
+  double neff = effective_n(y, n);
+  int sparse = neff < SPARSE_SHARE * (double)c;
+  if(sparse)
+    smooth3(buf, n);
+  else if(maxlag > n / 3)
+    maxlag = n / 3;  /* a dense series shows three seasons first */
   rc = autocorr(buf, n, N, acf, nacf - 1);
   if(rc == 0) {
     size_t *lag = pw_malloc((maxlag + 1) * sizeof(size_t));
     double *prom = pw_malloc((maxlag + 1) * sizeof(double));
     if(lag && prom) {
       size_t nc = candidates(acf, nacf, maxlag, (double)n,
-                             noise_level(y, n), lag, prom);
+                             noise_level(neff), sparse, lag, prom);
       pick(acf, nacf, lag, prom, nc, prefer > 0 ? (size_t)prefer : 0, out);
     }
     else {

@@ -31,8 +31,10 @@ struct fc_period_info {
 
 /*
  * Finds the dominant period of y[0..n) among lags 2..max_period (0 means
- * n / 3: three seasons must be seen to call a cycle; at most n / 2, since
- * a fit needs two).  Returns 0 with out->period == 0 when there
+ * n / 3: three seasons must be seen to call a cycle).  Only a sparse
+ * series (mostly idle, such as a function fired by a timer) may show a
+ * period of up to n / 2, two seasons, and then only with a strong peak;
+ * a dense series is always held to n / 3.  Returns 0 with out->period == 0 when there
  * is none, PW_ETOOSHORT for fewer than 8 observed values, or PW_ENOMEM.
  * Deterministic; O(n log n).
  */
