@@ -13,7 +13,7 @@ CC       ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Debian packages the build and the tests need (checked by `make deps`).
-DEB_PKGS := gcc make pkg-config libgsl-dev libcmocka-dev python3
+DEB_PKGS := gcc make pkg-config libgsl-dev libcmocka-dev python3 python3-numpy
 
 # V=1 shows the full commands.
 ifeq ($(V),1)
@@ -113,12 +113,18 @@ $(BUILD)/bench/%: bench/%.c $(LIB) | $(DEPS_STAMP)
 DEMO_DIR := $(BUILD)/demo
 run: $(BIN)
 	@mkdir -p $(DEMO_DIR)
-	@$(BIN) demo-trace --days 14 --step 300 --output $(DEMO_DIR)/trace.csv
-	@echo "demo: 14 days of 5-minute request counts written to $(DEMO_DIR)/trace.csv"
-	@echo "demo: prewarm forecast --input $(DEMO_DIR)/trace.csv --horizon 36 --quantiles 0.5,0.95 --stats"
-	@echo "demo: (the next 3 hours; period and model chosen automatically; stats on stderr)"
-	@$(BIN) forecast --input $(DEMO_DIR)/trace.csv --horizon 36 \
-	  --quantiles 0.5,0.95 --stats
+	@$(BIN) demo-trace --days 14 --step 60 --output $(DEMO_DIR)/trace.csv
+	@echo "demo: two weeks of per-minute requests (daily and weekly cycles,"
+	@echo "demo: scheduled bursts, one flash crowd) in $(DEMO_DIR)/trace.csv"
+	@echo "demo: replaying them through prewarm's control loop for a Deployment"
+	@echo "demo: whose pods serve 1000 requests a minute and take 2 minutes to be ready:"
+	@echo
+	@$(BIN) plan --trace $(DEMO_DIR)/trace.csv --step 60 \
+	  --platform kubernetes --unit-capacity 1000 --warmup 120 \
+	  --decisions $(DEMO_DIR)/decisions.csv --report $(DEMO_DIR)/report
+	@echo
+	@echo "demo: open $(DEMO_DIR)/report/index.html in a browser;"
+	@echo "demo: every decision with its reasons is in $(DEMO_DIR)/decisions.csv"
 
 test: $(BIN) $(TEST_BIN)
 	@sh tests/run.sh $(BUILD)

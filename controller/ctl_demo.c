@@ -40,16 +40,33 @@ static double expected_rps(double t) {
   return 400.0 * base * week * growth;
 }
 
+/*
+ * Bursts: most are scheduled, as in real services, and a predictive
+ * scaler should meet them warm: a weekday lunchtime promotion (12:00 to
+ * 12:45, three times the load) and an hourly batch job (the first five
+ * minutes of every hour, +60%).  About once a week a flash crowd nobody
+ * scheduled (two to four times the load for 10 to 40 minutes) tests the
+ * reactive floor.
+ */
+static double scheduled_burst(double t) {
+  double sec = fmod(t, 86400.0), mult = 1;
+  int dow = (int)fmod(t / 86400.0, 7.0);
+  if(dow < 5 && sec >= 12 * 3600 && sec < 12 * 3600 + 45 * 60)
+    mult *= 3.0;
+  if(fmod(sec, 3600.0) < 300)
+    mult *= 1.6;
+  return mult;
+}
+
 void ctl_demo_generate(double *load, size_t n, int step_s,
                        unsigned long seed) {
   uint64_t s = seed;
   double burst_left = 0, burst_mult = 1;
-  /* About one burst every two days, lasting 10 to 40 minutes. */
-  double p_burst = (double)step_s / (2 * 86400.0);
+  double p_burst = (double)step_s / (7 * 86400.0);
 
   for(size_t i = 0; i < n; i++) {
     double t = (double)i * step_s;
-    double mean = expected_rps(t) * step_s;
+    double mean = expected_rps(t) * step_s * scheduled_burst(t);
     if(burst_left <= 0 && uniform(&s) < p_burst) {
       burst_left = 600 + 1800 * uniform(&s);
       burst_mult = 2.0 + 2.0 * uniform(&s);
@@ -70,8 +87,10 @@ static const char usage[] =
   "                          [--output FILE]\n"
   "\n"
   "Writes a synthetic request trace as CSV (time,requests; requests per\n"
-  "step) starting on a Monday: daily and weekly cycles, noise, growth and a\n"
-  "few bursts.  Defaults: 14 days, 300-second steps, seed 1, stdout.\n";
+  "step) starting on a Monday: daily and weekly cycles, growth, noise,\n"
+  "scheduled bursts (a weekday lunchtime promotion, an hourly batch job)\n"
+  "and about one unscheduled flash crowd a week.  Defaults: 14 days,\n"
+  "300-second steps, seed 1, stdout.\n";
 
 int ctl_demo_main(int argc, char **argv) {
   static const struct option longopts[] = {

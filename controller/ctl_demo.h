@@ -1,16 +1,15 @@
 /*
  * `prewarm demo-trace`: writes a realistic request trace that the project
  * generates itself, for the demo and the tests: a daily cycle with morning
- * and evening peaks, quieter weekends, slow growth, Poisson-like noise and a
- * few flash-crowd bursts.  Deterministic for a given seed.
+ * and evening peaks, quieter weekends, slow growth, Poisson-like noise,
+ * scheduled bursts and a rare flash crowd.  Deterministic for a given seed.
  */
 #ifndef CTL_DEMO_H
 #define CTL_DEMO_H
 
 #include <stddef.h>
 
-/* Fills rate[0..n) with the expected load of each step (requests per step)
- * and load[0..n) with a noisy realisation including the bursts. */
+/* Fills load[0..n) with the requests of each step of step_s seconds. */
 void ctl_demo_generate(double *load, size_t n, int step_s, unsigned long seed);
 
 /* Runs the command; returns the process exit status. */

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,16 +67,6 @@ static const char usage[] =
   "                      CSVs behind it\n"
   "  --format text|json  the summary on stdout (default text)\n";
 
-struct opts {
-  const char *trace, *column, *decisions, *report;
-  double step_s, unit, warmup_s, duration_ms, keepalive_s, quantile,
-    headroom, stabilization_s, floor_util;
-  long min, max;
-  int period, json, platform_set, model_auto;
-  enum fc_kind kind;
-  enum act_platform platform;
-};
-
 static int num(const char *opt, const char *v, double lo, double hi,
                double *out) {
   if(ctl_cli_double(v, lo, hi, 1, out))
@@ -84,7 +75,17 @@ static int num(const char *opt, const char *v, double lo, double hi,
   return 0;
 }
 
-static int parse_opt(struct opts *o, int c, const char *arg) {
+void ctl_plan_defaults(struct ctl_plan_opts *o) {
+  memset(o, 0, sizeof(*o));
+  o->keepalive_s = 600;
+  o->quantile = -1;  /* the platform's default: see plan_cfg() */
+  o->max = LONG_MAX / 4;
+  o->stabilization_s = 300;
+  o->model_auto = 1;
+  o->floor_util = 1.0;
+}
+
+static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
   long v;
   switch(c) {
   case 't': o->trace = arg; return 0;
@@ -165,7 +166,7 @@ static int parse_opt(struct opts *o, int c, const char *arg) {
   }
 }
 
-static int parse_args(int argc, char **argv, struct opts *o) {
+static int parse_args(int argc, char **argv, struct ctl_plan_opts *o) {
   static const struct option longopts[] = {
     {"trace", required_argument, NULL, 't'},
     {"column", required_argument, NULL, 'c'},
@@ -190,15 +191,10 @@ static int parse_args(int argc, char **argv, struct opts *o) {
     {NULL, 0, NULL, 0}};
   int c, rc;
 
+  ctl_plan_defaults(o);
   o->step_s = -1;
   o->unit = -1;
   o->warmup_s = -1;
-  o->keepalive_s = 600;
-  o->quantile = -1;  /* the platform's default, below */
-  o->max = LONG_MAX / 4;
-  o->stabilization_s = 300;
-  o->model_auto = 1;
-  o->floor_util = 1.0;
   opterr = 0;
   optind = 1;
   while((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -228,18 +224,11 @@ static int parse_args(int argc, char **argv, struct opts *o) {
   if(o->min > o->max)
     return ctl_cli_fail("plan", "--min (%ld) is above --max (%ld)", o->min,
                         o->max);
-  /* A cold start hits a user's request, and a sparse function's forecast
-   * at 0.95 often rounds down to no environment at all: Lambda provisions
-   * at 0.99 unless told otherwise (measured on the Azure 2019 trace: the
-   * 75th-percentile cold-start fraction 0.148 at 0.95, 0.090 at 0.99, for
-   * 6% more instance-seconds). */
-  if(o->quantile < 0)
-    o->quantile = o->platform == ACT_LAMBDA ? 0.99 : 0.95;
   return 0;
 }
 
 /* Loads and checks the trace: loads are counts, never negative. */
-static int load_trace(const struct opts *o, struct pw_csv_column *col) {
+static int load_trace(const struct ctl_plan_opts *o, struct pw_csv_column *col) {
   char err[600];
   int rc = pw_csv_read_column(o->trace, o->column, 1, col, err, sizeof(err));
   if(rc) {
@@ -276,7 +265,7 @@ static int steps_of(double seconds, double step_s) {
 }
 
 /* The target as `prewarm plan` runs it: the defaults a user would get. */
-static void plan_cfg(const struct opts *o, struct ctl_target_cfg *c) {
+static void plan_cfg(const struct ctl_plan_opts *o, struct ctl_target_cfg *c) {
   int w = steps_of(o->warmup_s, o->step_s);
   int hour = steps_of(3600, o->step_s), day = steps_of(86400, o->step_s);
   memset(c, 0, sizeof(*c));
@@ -288,7 +277,13 @@ static void plan_cfg(const struct opts *o, struct ctl_target_cfg *c) {
      * t + w; as DESIGN's lead time, each decision covers one tick more
      * (w + 1 steps), which also absorbs a timer firing a step early. */
     .lead_steps = w + 1,
-    .quantile = o->quantile,
+    /* A cold start hits a user's request, and a sparse function's
+     * forecast at 0.95 often rounds down to no environment at all: Lambda
+     * provisions at 0.99 unless told otherwise (measured on the Azure 2019
+     * trace: the 75th-percentile cold-start fraction 0.148 at 0.95, 0.090
+     * at 0.99, for 6% more instance-seconds). */
+    .quantile = o->quantile > 0 ? o->quantile
+                : o->platform == ACT_LAMBDA ? 0.99 : 0.95,
     .headroom = o->headroom,
     /* Lambda scales on demand by itself and keeps environments warm for
      * the traffic it has: provisioned concurrency that follows the current
@@ -314,15 +309,6 @@ static void plan_cfg(const struct opts *o, struct ctl_target_cfg *c) {
   if(c->history_steps < 64)
     c->history_steps = 64;
   c->fit_seasons = 7;
-}
-
-static void result_cleanup(struct ctl_plan_result *r) {
-  for(int p = 0; p < CTL_PLAN_NPOLICIES; p++) {
-    if(p != CTL_PLAN_PREDICTIVE)
-      pw_free(r->desired[p]);
-    pw_free(r->ready[p]);
-    pw_free(r->lost[p]);
-  }
 }
 
 /* Builds the baselines and scores every policy on the platform model. */
@@ -417,11 +403,12 @@ static void print_text(const struct ctl_plan_result *r) {
            r->period2 ? "+second" : "", r->period_given ? "given" : "detected",
            r->model_name, r->refits);
   else
-    printf("forecast  no seasonal period found: the predictive policy acted "
-           "reactively throughout\n");
-  printf("scored    from step %zu (after two seasons); predictive fell back "
-         "to reactive on %ld steps; replay %.2f s\n\n", r->start,
-         r->fallback_steps, r->replay_ms / 1000);
+    printf("forecast  no seasonal period found: the predictive policy %s "
+           "throughout\n", k8s ? "acted reactively" : "provisioned nothing");
+  printf("scored    from step %zu (after two seasons); without a usable "
+         "forecast on %ld steps (%s); replay %.2f s\n\n", r->start,
+         r->fallback_steps, k8s ? "acted reactively" : "provisioned nothing",
+         r->replay_ms / 1000);
   printf("%-16s %16s %10s %14s %12s\n", "policy", "instance-hours",
          "vs oracle", k8s ? "unserved" : "cold starts",
          k8s ? "unserved %" : "cold start %");
@@ -475,56 +462,79 @@ static int write_decisions(const char *path, const struct ctl_plan_result *r) {
   return 0;
 }
 
-static int run_plan(const struct opts *o, struct pw_csv_column *col) {
-  struct ctl_replay rp = {.load = col->values, .n = col->n};
-  struct ctl_plan_result r;
-  char err[256];
+int ctl_plan_run(const struct ctl_plan_opts *o, const double *load,
+                 size_t n, char **labels, struct ctl_plan_result *r,
+                 char *err, size_t errlen) {
+  struct ctl_replay rp = {.load = load, .n = n};
   int rc;
 
+  memset(r, 0, sizeof(*r));
   plan_cfg(o, &rp.cfg);
   rp.warmup_steps = steps_of(o->warmup_s, o->step_s);
-  if(isatty(STDERR_FILENO) && col->n >= 20000)
+  if(o->progress && n >= 20000)
     rp.progress = progress;
-  rc = ctl_replay_run(&rp, err, sizeof(err));
+  rc = ctl_replay_run(&rp, err, errlen);
   if(rc) {
     ctl_replay_cleanup(&rp);
-    if(rc == PW_EINVAL)
-      return ctl_cli_fail("plan", "%s", err);
-    return ctl_cli_fail("plan", "replay failed: %s", pw_strerror(rc)),
-           CTL_EXIT_FAIL;
+    if(rc != PW_EINVAL)
+      snprintf(err, errlen, "replay failed: %s", pw_strerror(rc));
+    return rc;
   }
-  memset(&r, 0, sizeof(r));
-  r.trace = o->trace;
-  r.n = col->n;
-  r.step_s = o->step_s;
-  r.model = (struct act_sim_model){
+  r->trace = o->trace;
+  r->n = n;
+  r->step_s = o->step_s;
+  r->model = (struct act_sim_model){
     .platform = o->platform, .unit = o->unit, .duration_ms = o->duration_ms,
     .step_s = o->step_s, .warmup_steps = rp.warmup_steps,
     .keepalive_steps = steps_of(o->keepalive_s, o->step_s)};
-  r.period = rp.period;
-  r.period2 = rp.period2;
-  r.period_given = o->period > 0;
-  r.model_name = rp.have_model ? fc_kind_name(rp.kind) : "none";
-  r.refits = rp.stats.refits;
-  r.fallback_steps = rp.stats.fallbacks;
-  r.replay_ms = rp.elapsed_ms;
-  r.load = col->values;
-  r.labels = col->labels;
-  r.quantile = rp.quantile;
-  r.reasons = rp.reasons;
-  r.desired[CTL_PLAN_PREDICTIVE] = rp.desired;
+  r->period = rp.period;
+  r->period2 = rp.period2;
+  r->period_given = o->period > 0;
+  r->model_name = rp.have_model ? fc_kind_name(rp.kind) : "none";
+  r->refits = rp.stats.refits;
+  r->fallback_steps = rp.stats.fallbacks;
+  r->replay_ms = rp.elapsed_ms;
+  r->load = load;
+  r->labels = labels;
+  r->quantile = rp.quantile;
+  r->reasons = rp.reasons;
+  r->desired[CTL_PLAN_PREDICTIVE] = rp.desired;
   /* Scored from the step after the first two seasons (half the trace when
    * no season was found or two do not fit). */
-  size_t two = r.period ? 2 * (size_t)r.period : r.n;
-  r.start = two < r.n / 2 ? two : r.n / 2;
-  double *need = pw_malloc(r.n * sizeof(double));
-  rc = need ? score_all(&r, need) : PW_ENOMEM;
+  size_t two = r->period ? 2 * (size_t)r->period : n;
+  r->start = two < n / 2 ? two : n / 2;
+  double *need = pw_malloc((n ? n : 1) * sizeof(double));
+  rc = need ? score_all(r, need) : PW_ENOMEM;
   pw_free(need);
   if(rc) {
-    rc = ctl_cli_fail("plan", "scoring failed: %s", pw_strerror(rc));
-    rc = CTL_EXIT_FAIL;
+    snprintf(err, errlen, "scoring failed: %s", pw_strerror(rc));
+    ctl_plan_result_cleanup(r);
   }
-  if(rc == 0 && o->decisions)
+  return rc;
+}
+
+void ctl_plan_result_cleanup(struct ctl_plan_result *r) {
+  for(int p = 0; p < CTL_PLAN_NPOLICIES; p++) {
+    pw_free(r->desired[p]);
+    pw_free(r->ready[p]);
+    pw_free(r->lost[p]);
+  }
+  /* quantile and reasons came from the replay. */
+  pw_free(r->quantile);
+  pw_free(r->reasons);
+  memset(r, 0, sizeof(*r));
+}
+
+static int run_plan(const struct ctl_plan_opts *o, struct pw_csv_column *col) {
+  struct ctl_plan_result r;
+  char err[256];
+  int rc = ctl_plan_run(o, col->values, col->n, col->labels, &r, err,
+                        sizeof(err));
+  if(rc) {
+    ctl_cli_fail("plan", "%s", err);
+    return rc == PW_EINVAL ? CTL_EXIT_USAGE : CTL_EXIT_FAIL;
+  }
+  if(o->decisions)
     rc = write_decisions(o->decisions, &r);
   if(rc == 0 && o->report) {
     rc = ctl_report_write(&r, o->report, err, sizeof(err));
@@ -539,20 +549,19 @@ static int run_plan(const struct opts *o, struct pw_csv_column *col) {
     if(o->report && !o->json)
       printf("\nreport    %s/index.html\n", o->report);
   }
-  result_cleanup(&r);
-  ctl_replay_cleanup(&rp);
+  ctl_plan_result_cleanup(&r);
   return rc;
 }
 
 int ctl_plan_main(int argc, char **argv) {
-  struct opts o;
+  struct ctl_plan_opts o;
   struct pw_csv_column col;
   int rc;
 
-  memset(&o, 0, sizeof(o));
   rc = parse_args(argc, argv, &o);
   if(rc)
     return rc == 1 ? CTL_EXIT_OK : rc;
+  o.progress = isatty(STDERR_FILENO);
   rc = load_trace(&o, &col);
   if(rc)
     return rc;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "../actuators/act_sim.h"
+#include "../forecast/fc_model.h"
 
 /* The policies a plan compares, in report order. */
 enum ctl_plan_policy {
@@ -37,14 +38,40 @@ struct ctl_plan_result {
   double replay_ms;
   const double *load;
   char **labels;               /* the trace's first column, or NULL */
-  const double *quantile;      /* predictive forecast at the lead time */
-  const unsigned *reasons;
+  double *quantile;            /* predictive forecast at the lead time */
+  unsigned *reasons;
   int have[CTL_PLAN_NPOLICIES];
   double *desired[CTL_PLAN_NPOLICIES];
   double *ready[CTL_PLAN_NPOLICIES];
   double *lost[CTL_PLAN_NPOLICIES];   /* unserved load or cold starts */
   struct act_sim_score score[CTL_PLAN_NPOLICIES];
 };
+
+/* What a plan is asked to do (the command's options). */
+struct ctl_plan_opts {
+  const char *trace, *column, *decisions, *report;
+  double step_s, unit, warmup_s, duration_ms, keepalive_s;
+  double quantile;           /* <= 0: 0.95 (kubernetes), 0.99 (lambda) */
+  double headroom, stabilization_s, floor_util;
+  long min, max;
+  int period;                /* 0 = detect as the replay goes */
+  int json, platform_set, model_auto, progress;
+  enum fc_kind kind;
+  enum act_platform platform;
+};
+
+/* The defaults of the command's optional settings. */
+void ctl_plan_defaults(struct ctl_plan_opts *o);
+
+/*
+ * Replays load[0..n) and scores every policy into *r (labels may be NULL;
+ * both are borrowed until ctl_plan_result_cleanup()).  Returns 0, or
+ * PW_EINVAL / PW_ENOMEM with a message in err.
+ */
+int ctl_plan_run(const struct ctl_plan_opts *o, const double *load,
+                 size_t n, char **labels, struct ctl_plan_result *r,
+                 char *err, size_t errlen) PW_WUR;
+void ctl_plan_result_cleanup(struct ctl_plan_result *r);
 
 /* Runs the command; returns the process exit status (0, 1 or 2). */
 int ctl_plan_main(int argc, char **argv);

@@ -98,8 +98,12 @@ void ctl_policy_decide(const struct ctl_policy *p,
   out->predicted = (double)NAN;
   double floor_load = s->current_load;
   if(have_load && p->momentum > 0 && isfinite(s->lag_load) &&
-     s->current_load > s->lag_load)
-    floor_load += p->momentum * (s->current_load - s->lag_load);
+     s->current_load > s->lag_load) {
+    /* A step (a promotion switched on) is not a ramp: the extension is
+     * capped at half the current load. */
+    double ext = p->momentum * (s->current_load - s->lag_load);
+    floor_load += fmin(ext, 0.5 * s->current_load);
+  }
   if(!(p->floor_utilization > 0))
     out->floor = 0;
   else if(have_load)

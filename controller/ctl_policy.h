@@ -72,7 +72,8 @@ struct ctl_policy {
   double momentum;             /* the reactive floor extends the rise of the
                                 * last lead_steps over the next ones by
                                 * this factor (0 = off): a ramp in progress
-                                * is met before the forecast catches up */
+                                * is met before the forecast catches up;
+                                * at most half the current load is added */
   const struct ctl_schedule *schedules;
   int nschedules;
 };

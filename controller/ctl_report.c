@@ -9,8 +9,9 @@
 #include "../common/pw_alloc.h"
 #include "../common/pw_csv.h"
 
-/* Points per chart: long traces are drawn in buckets (load at its peak,
- * ready capacity at its low, losses summed), so nothing is hidden. */
+/* Points per chart: long traces are drawn in buckets (load and ready
+ * capacity at their peaks, losses summed and marked in red, so a shortfall
+ * inside a bucket still shows). */
 #define BUCKETS 1200
 #define CW 960
 #define CH 170
@@ -49,15 +50,15 @@ static void bucketize(const struct ctl_plan_result *r, int p,
   b->nb = n < BUCKETS ? n : BUCKETS;
   for(size_t k = 0; k < b->nb; k++) {
     size_t lo = k * n / b->nb, hi = (k + 1) * n / b->nb;
-    double l = 0, rd = INFINITY, lost = 0;
+    double l = 0, rd = 0, lost = 0;
     for(size_t i = lo; i < hi; i++) {
       if(!isnan(r->load[i]))
         l = fmax(l, r->load[i]);
-      rd = fmin(rd, served(r, r->ready[p][i]));
+      rd = fmax(rd, served(r, r->ready[p][i]));
       lost += r->lost[p][i];
     }
     b->load[k] = l;
-    b->ready[k] = isfinite(rd) ? rd : 0;
+    b->ready[k] = rd;
     b->lost[k] = lost;
     *top = fmax(*top, fmax(l, b->ready[k]));
   }
@@ -98,6 +99,8 @@ static void chart(FILE *fp, const struct ctl_plan_result *r, int p) {
     fprintf(fp, "<line class=\"lost\" x1=\"%.1f\" x2=\"%.1f\" y1=\"0\" "
             "y2=\"8\"/>\n", x, x);
   }
+  fprintf(fp, "<text x=\"4\" y=\"20\" class=\"pt\">%.4g</text>"
+          "<text x=\"4\" y=\"%d\" class=\"pt\">0</text>\n", top, CH - 6);
   polyline(fp, b.load, b.nb, top, "fill:none;stroke:#4a78b5;stroke-width:1");
   char st[96];
   snprintf(st, sizeof(st), "fill:none;stroke:%s;stroke-width:1.3",
@@ -133,9 +136,12 @@ static void scatter(FILE *fp, const struct ctl_plan_result *r) {
     double y = 260 - 100 * (k8s ? r->score[p].unserved_fraction
                                 : r->score[p].cold_start_fraction) /
                        ymax * 240;
+    /* Labels go left of points near the right edge. */
+    int left = x > 380;
     fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\"/>"
-            "<text x=\"%.1f\" y=\"%.1f\" class=\"pt\">%s</text>\n", x, y,
-            colors[p], x + 9, y + 4, ctl_plan_policy_names[p]);
+            "<text x=\"%.1f\" y=\"%.1f\" class=\"pt\"%s>%s</text>\n", x, y,
+            colors[p], left ? x - 9 : x + 9, y + 4,
+            left ? " text-anchor=\"end\"" : "", ctl_plan_policy_names[p]);
   }
   fputs("</svg>\n", fp);
 }
@@ -195,8 +201,9 @@ static int write_html(const struct ctl_plan_result *r, const char *path) {
             r->period_given ? "given" : "detected", r->model_name, r->refits);
   else
     fputs("No season found: the predictive policy acted reactively. ", fp);
-  fprintf(fp, "Scored from step %zu (grey: not scored). Blue: load; "
-          "coloured: ready capacity in load units; red ticks: %s.</p>\n",
+  fprintf(fp, "Scored from step %zu (grey: not scored). Blue: load per "
+          "step; coloured: ready capacity in load units; red ticks: %s. "
+          "Long traces are drawn in buckets at their peaks.</p>\n",
           r->start, k8s ? "unserved load" : "cold starts");
   fputs("<h2>Summary</h2>\n", fp);
   table(fp, r);

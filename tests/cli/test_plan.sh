@@ -1,0 +1,144 @@
+#!/bin/sh
+# prewarm plan: the output contract, causality through the CLI, the report,
+# bad inputs, and a cross-check of every policy's figures against the
+# independent scorer ../shared/tools/score_plan.py (skipped, saying why,
+# when it or numpy is absent).  Prints TAP-style "ok"/"not ok" lines.
+set -u
+P=${PREWARM:-build/prewarm}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
+
+expect_fail() {
+  name=$1 pat=$2
+  shift 2
+  "$P" plan "$@" >"$T/out" 2>"$T/err"
+  rc=$?
+  if [ "$rc" -eq 2 ] && grep -q -- "$pat" "$T/err" && [ ! -s "$T/out" ]; then
+    ok "$name"
+  else
+    notok "$name" "exit $rc, want 2 and /$pat/" "stderr: $(cat "$T/err")"
+  fi
+}
+
+"$P" demo-trace --days 4 --step 300 --seed 3 --output "$T/trace.csv"
+K8S="--step 300 --platform kubernetes --unit-capacity 400 --warmup 600"
+
+"$P" plan --trace "$T/trace.csv" $K8S --format json \
+  --decisions "$T/dec.csv" --report "$T/rep" >"$T/plan.json" 2>"$T/err"
+check "plan runs" [ $? -eq 0 ]
+py() { /usr/bin/python3 -c "$@"; }
+check "json: every policy with cost and unserved fraction" py '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for p in ("predictive", "reactive", "static", "seasonal_naive", "oracle"):
+    v = d["policies"][p]
+    assert v["instance_seconds"] > 0 and 0 <= v["unserved_fraction"] <= 1, p
+assert "on_demand" not in d["policies"]
+assert d["period"] == 288 and d["model"] != "none" and d["steps"] == 1152
+' "$T/plan.json"
+rows=$(($(wc -l <"$T/dec.csv") - 1))
+check "decisions: one row per trace row" [ "$rows" -eq 1152 ]
+check "decisions: header" [ "$(head -1 "$T/dec.csv")" = \
+  "time,load,desired,ready,forecast,reasons" ]
+
+# Causality: the first 800 rows alone give the same first 800 decisions.
+head -801 "$T/trace.csv" >"$T/prefix.csv"
+"$P" plan --trace "$T/prefix.csv" $K8S --decisions "$T/dec800.csv" >/dev/null
+check "decisions use only rows up to their own" cmp -s "$T/dec800.csv" \
+  "$(head -801 "$T/dec.csv" >"$T/dec_head.csv"; echo "$T/dec_head.csv")"
+"$P" plan --trace "$T/trace.csv" $K8S --format json >"$T/plan2.json"
+check "two runs, identical output" py '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+a.pop("replay_ms"); b.pop("replay_ms"); assert a == b
+' "$T/plan.json" "$T/plan2.json"
+
+check "report: index.html with inline charts" grep -q '<svg class="chart"' \
+  "$T/rep/index.html"
+check "report: nothing fetched from the network" sh -c \
+  "! grep -Eiq '(src|href)=\"?(https?:)?//' '$T/rep/index.html'"
+check "report: series.csv has every step" [ "$(wc -l <"$T/rep/series.csv")" \
+  -eq 1153 ]
+check "report: summary.csv" grep -q '^predictive,' "$T/rep/summary.csv"
+
+# Lambda: a function fired by a timer every 30 minutes, 2 s a run.
+awk 'BEGIN { print "minute,invocations"; for(t = 0; t < 480; t++)
+  printf "%d,%d\n", t, (t % 30 == 7) ? 40 : 0 }' >"$T/timer.csv"
+LAM="--step 60 --platform lambda --unit-capacity 1 --warmup 300 --duration-ms 2000"
+"$P" plan --trace "$T/timer.csv" $LAM --format json --decisions "$T/ldec.csv" \
+  >"$T/lambda.json"
+check "lambda: a timer is found and pre-warmed" py '
+import json, sys
+d = json.load(open(sys.argv[1])); p = d["policies"]
+assert d["period"] == 30, d["period"]
+assert p["on_demand"]["cold_start_fraction"] > 0
+assert p["predictive"]["cold_starts"] < 0.25 * p["on_demand"]["cold_starts"], p
+assert p["predictive"]["instance_seconds"] <= 2 * p["oracle"]["instance_seconds"], p
+' "$T/lambda.json"
+
+# The independent scorer must agree on every policy.
+SCORER=../shared/tools/score_plan.py
+if [ ! -f "$SCORER" ]; then
+  echo "# skip: cross-check: $SCORER is absent"
+elif ! /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  echo "# skip: cross-check: python3-numpy is not installed"
+else
+  /usr/bin/python3 "$SCORER" --trace "$T/trace.csv" --decisions "$T/dec.csv" \
+    --unit 400 --warmup-steps 2 --step-s 300 --period 288 >"$T/score.json"
+  check "kubernetes figures match score_plan.py" py '
+import json, sys
+ours = json.load(open(sys.argv[1]))["policies"]; ref = json.load(open(sys.argv[2]))
+names = {"predictive": "candidate", "reactive": "reactive", "static": "static",
+         "seasonal_naive": "snaive", "oracle": "oracle"}
+for p, r in names.items():
+    for k in ("instance_seconds", "unserved_fraction"):
+        a, b = ours[p][k], ref[r][k]
+        assert abs(a - b) <= 1e-9 * max(1, abs(b)), (p, k, a, b)
+' "$T/plan.json" "$T/score.json"
+  /usr/bin/python3 "$SCORER" --trace "$T/timer.csv" --decisions "$T/ldec.csv" \
+    --unit 1 --warmup-steps 5 --step-s 60 --period 30 --mode lambda \
+    --keepalive-steps 10 --duration-ms 2000 >"$T/lscore.json"
+  check "lambda figures match score_plan.py" py '
+import json, sys
+ours = json.load(open(sys.argv[1]))["policies"]; ref = json.load(open(sys.argv[2]))
+names = {"predictive": "candidate", "reactive": "reactive", "static": "static",
+         "seasonal_naive": "snaive", "oracle": "oracle", "on_demand": "none"}
+for p, r in names.items():
+    for k in ("instance_seconds", "cold_starts", "cold_start_fraction"):
+        a, b = ours[p][k], ref[r][k]
+        assert abs(a - b) <= 1e-9 * max(1, abs(b)), (p, k, a, b)
+' "$T/lambda.json" "$T/lscore.json"
+fi
+
+# Bad inputs: exit 2 and a clear message.
+expect_fail "unknown flag" "unknown or incomplete option '--bogus'" \
+  --trace "$T/trace.csv" $K8S --bogus
+expect_fail "negative unit" "unit-capacity: '-5' is not a positive number" \
+  --trace "$T/trace.csv" --step 300 --platform kubernetes --unit-capacity -5 \
+  --warmup 60
+expect_fail "negative warm-up" "warmup: '-1' is not a number from 0" \
+  --trace "$T/trace.csv" --step 300 --platform kubernetes --unit-capacity 5 \
+  --warmup -1
+printf 'time,load\n' >"$T/empty.csv"
+expect_fail "empty trace" "empty.csv: the trace has no rows" \
+  --trace "$T/empty.csv" $K8S
+printf 'time,load\nt0,5\nt1,-3\n' >"$T/neg.csv"
+expect_fail "negative load" "neg.csv:3: load -3 is negative" \
+  --trace "$T/neg.csv" $K8S
+printf 'time,load\nt0,5\nt1,x\n' >"$T/bad.csv"
+expect_fail "non-numeric load" "bad.csv:3: value 'x' is not a number" \
+  --trace "$T/bad.csv" $K8S
+expect_fail "missing platform" "platform kubernetes|lambda is required" \
+  --trace "$T/trace.csv" --step 300 --unit-capacity 5 --warmup 60
+expect_fail "unknown platform" "platform: 'ecs' is not kubernetes or lambda" \
+  --trace "$T/trace.csv" --step 300 --platform ecs --unit-capacity 5 \
+  --warmup 60
+expect_fail "duration on kubernetes" "duration-ms applies to --platform lambda" \
+  --trace "$T/trace.csv" $K8S --duration-ms 100
+expect_fail "min above max" "min (9) is above --max (3)" \
+  --trace "$T/trace.csv" $K8S --min 9 --max 3
+expect_fail "missing file" "nope.csv: cannot open" --trace "$T/nope.csv" $K8S
