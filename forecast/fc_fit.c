@@ -24,7 +24,7 @@
 #define MIN_ITER 30
 #define MIN_ITER_WARM 10  /* a refit starts near the optimum */
 #define STALL_ITERS 15
-#define STALL_REL 1e-6
+#define STALL_REL 1e-4
 #define XCLAMP 10.0
 /* Standardised errors kept per quantile table (the most recent). */
 #define ZKEEP 2048
