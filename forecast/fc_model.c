@@ -259,6 +259,32 @@ struct run_loss {
   size_t n1, nh;
 };
 
+/* The registers of a fast pass, written back by run_store(). */
+struct run_regs {
+  double l, b, sig, ep, last, sse, sseh;
+  int i;
+  size_t cnt, cnth;
+};
+
+/* Writes a fast pass's registers back into the model and its loss. */
+static void run_store(struct fc_model *m, const struct run_regs *r, size_t n,
+                      struct run_loss *loss) {
+  m->level = r->l;
+  m->trend = r->b;
+  m->i1 = r->i;
+  m->sigma2 = r->sig;
+  m->e_prev = r->ep;
+  m->last_y = r->last;
+  m->sse += r->sse;
+  m->nsse += r->cnt;
+  m->nobs += r->cnt;
+  m->nmiss += n - r->cnt;
+  loss->sse1 = r->sse;
+  loss->n1 = r->cnt;
+  loss->sseh = r->sseh;
+  loss->nh = r->cnth;
+}
+
 /*
  * fc_update() for the additive single-season models without clipping, with
  * the state in registers: the inner loop of every fit.  It must stay
@@ -310,20 +336,10 @@ static void run_additive(struct fc_model *m, const double *y, size_t n,
     if(++i == per)
       i = 0;
   }
-  m->level = l;
-  m->trend = b;
-  m->i1 = i;
-  m->sigma2 = sig;
-  m->e_prev = ep;
-  m->last_y = last;
-  m->sse += sse;
-  m->nsse += cnt;
-  m->nobs += cnt;
-  m->nmiss += n - cnt;
-  loss->sse1 = sse;
-  loss->n1 = cnt;
-  loss->sseh = sseh;
-  loss->nh = cnth;
+  struct run_regs r = {.l = l, .b = b, .sig = sig, .ep = ep, .last = last,
+                       .sse = sse, .sseh = sseh, .i = i, .cnt = cnt,
+                       .cnth = cnth};
+  run_store(m, &r, n, loss);
 }
 
 /*
@@ -382,20 +398,10 @@ static void run_mul(struct fc_model *m, const double *y, size_t n,
     if(++i == per)
       i = 0;
   }
-  m->level = l;
-  m->trend = b;
-  m->i1 = i;
-  m->sigma2 = sig;
-  m->e_prev = 0;
-  m->last_y = last;
-  m->sse += sse;
-  m->nsse += cnt;
-  m->nobs += cnt;
-  m->nmiss += n - cnt;
-  loss->sse1 = sse;
-  loss->n1 = cnt;
-  loss->sseh = sseh;
-  loss->nh = cnth;
+  struct run_regs r = {.l = l, .b = b, .sig = sig, .ep = 0, .last = last,
+                       .sse = sse, .sseh = sseh, .i = i, .cnt = cnt,
+                       .cnth = cnth};
+  run_store(m, &r, n, loss);
 }
 
 /* The general pass: fc_update() plus the h-step errors from a ring of

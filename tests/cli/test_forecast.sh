@@ -3,13 +3,7 @@
 # names (exit status 2 and one line naming the file, the line and the
 # problem).  Prints TAP-style "ok"/"not ok" lines.
 set -u
-P=${PREWARM:-build/prewarm}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+. "$(dirname "$0")/tap.sh"
 
 # expect_fail NAME PATTERN ARGS...: exit 2, one stderr line matching PATTERN,
 # nothing on stdout.

@@ -4,13 +4,7 @@
 # independent scorer ../shared/tools/score_plan.py (skipped, saying why,
 # when it or numpy is absent).  Prints TAP-style "ok"/"not ok" lines.
 set -u
-P=${PREWARM:-build/prewarm}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
+. "$(dirname "$0")/tap.sh"
 
 expect_fail() {
   name=$1 pat=$2
