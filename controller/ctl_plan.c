@@ -60,7 +60,7 @@ static const char usage[] =
   "  --stabilization S   scale down only to the highest recommendation of\n"
   "                      the last S seconds, as the HPA does (default 300)\n"
   "  --floor-utilization U  never below the current load served at this\n"
-  "                      utilisation (0 < U <= 1, default 1)\n"
+  "                      utilisation (0 < U <= 1, default 0.9)\n"
   "  --decisions FILE    write time,load,desired,ready,forecast,reasons: one\n"
   "                      row per trace row, from rows up to that row only\n"
   "  --report DIR        write DIR/index.html (charts, no network) and the\n"
@@ -82,7 +82,7 @@ void ctl_plan_defaults(struct ctl_plan_opts *o) {
   o->max = LONG_MAX / 4;
   o->stabilization_s = 300;
   o->model_auto = 1;
-  o->floor_util = 1.0;
+  o->floor_util = 0.9;
 }
 
 static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
