@@ -1,0 +1,88 @@
+/*
+ * The dry-run actuator records and never acts.
+ */
+#include "../../actuators/act_dryrun.h"
+#include "../../actuators/act_sim.h"
+#include "../../common/pw_alloc.h"
+#include "test_util.h"
+
+/* An actuator that fails the test if anything asks it to change. */
+struct watch {
+  struct act base;
+  long sets, gets;
+};
+
+static int watch_get(struct act *a, struct act_capacity *out) {
+  ((struct watch *)a)->gets++;
+  out->requested = 7;
+  out->ready = 6;
+  return 0;
+}
+
+static int watch_set(struct act *a, long desired, struct act_capacity *out) {
+  (void)desired;
+  (void)out;
+  ((struct watch *)a)->sets++;
+  return PW_EINVAL;
+}
+
+static long freed;
+static void watch_free(struct act *a) {
+  freed++;
+  pw_free(a);
+}
+
+static const struct act_ops watch_ops = {"watch", watch_get, watch_set,
+                                         watch_free};
+
+static void records_without_acting(void **state) {
+  (void)state;
+  struct watch *w = pw_calloc(1, sizeof(*w));
+  struct act *d = NULL;
+  struct act_capacity c;
+  w->base.ops = &watch_ops;
+  freed = 0;
+  ASSERT_OK(act_dryrun_new(&w->base, &d));
+  ASSERT_OK(act_set(d, 12, &c));
+  ASSERT_OK(act_set(d, 12, &c));
+  ASSERT_OK(act_set(d, 3, &c));
+  /* It reports what is really there, read through the inner actuator. */
+  assert_int_equal(c.requested, 7);
+  assert_int_equal(c.ready, 6);
+  assert_int_equal(w->sets, 0);
+  assert_int_equal(w->gets, 3);
+  const struct act_dryrun_log *log = act_dryrun_log(d);
+  assert_int_equal(log->requests, 3);
+  assert_int_equal(log->changes, 2);
+  assert_int_equal(log->last, 3);
+  act_free(&d);
+  assert_int_equal(freed, 1);
+}
+
+static void alone_it_reports_what_it_would_ask(void **state) {
+  (void)state;
+  struct act *d = NULL;
+  struct act_capacity c;
+  ASSERT_OK(act_dryrun_new(NULL, &d));
+  ASSERT_OK(act_get(d, &c));
+  assert_int_equal(c.requested, -1);
+  ASSERT_OK(act_set(d, 5, &c));
+  assert_int_equal(c.requested, 5);
+  act_free(&d);
+  /* Allocation failure frees what it was given. */
+  struct act *sim = NULL;
+  ASSERT_OK(act_sim_new(1, &sim));
+  pw_alloc_fail_after(0);
+  int rc = act_dryrun_new(sim, &d);
+  pw_alloc_fail_after(-1);
+  assert_int_equal(rc, PW_ENOMEM);
+  assert_null(d);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(records_without_acting),
+    cmocka_unit_test(alone_it_reports_what_it_would_ask),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
