@@ -26,7 +26,8 @@ static const char usage[] =
   "                    --warmup SECONDS [--duration-ms D] [--keepalive SECONDS]\n"
   "                    [--period N|auto] [--quantile Q] [--headroom F]\n"
   "                    [--model M] [--min N] [--max N] [--stabilization SECONDS]\n"
-  "                    [--floor-utilization U] [--decisions FILE]\n"
+  "                    [--floor-utilization U] [--momentum F]\n"
+  "                    [--decisions FILE]\n"
   "                    [--report DIR] [--format text|json]\n"
   "\n"
   "Replays a load trace (one row a step: requests or invocations in that\n"
@@ -61,6 +62,8 @@ static const char usage[] =
   "                      the last S seconds, as the HPA does (default 300)\n"
   "  --floor-utilization U  never below the current load served at this\n"
   "                      utilisation (0 < U <= 1, default 0.9)\n"
+  "  --momentum F        the floor extends a rise of the last lead time F\n"
+  "                      times over the next (default 1, 0 = off)\n"
   "  --decisions FILE    write time,load,desired,ready,forecast,reasons: one\n"
   "                      row per trace row, from rows up to that row only\n"
   "  --report DIR        write DIR/index.html (charts, no network) and the\n"
@@ -83,6 +86,7 @@ void ctl_plan_defaults(struct ctl_plan_opts *o) {
   o->stabilization_s = 300;
   o->model_auto = 1;
   o->floor_util = 0.9;
+  o->momentum = 1.0;
 }
 
 static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
@@ -152,6 +156,7 @@ static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
       return ctl_cli_fail("plan", "--model: '%s' is not auto, snaive, hw, "
                           "hw-damped or hw-mul", arg);
     return 0;
+  case 'G': return num("--momentum", arg, 0, 10, &o->momentum);
   case 'D': o->decisions = arg; return 0;
   case 'R': o->report = arg; return 0;
   case 'f':
@@ -184,6 +189,7 @@ static int parse_args(int argc, char **argv, struct ctl_plan_opts *o) {
     {"stabilization", required_argument, NULL, 'S'},
     {"floor-utilization", required_argument, NULL, 'U'},
     {"model", required_argument, NULL, 'o'},
+    {"momentum", required_argument, NULL, 'G'},
     {"decisions", required_argument, NULL, 'D'},
     {"report", required_argument, NULL, 'R'},
     {"format", required_argument, NULL, 'f'},
@@ -298,7 +304,7 @@ static void plan_cfg(const struct ctl_plan_opts *o, struct ctl_target_cfg *c) {
                              ? steps_of(o->stabilization_s, o->step_s) - 1
                              : 0,
     .max_error_ratio = 2.0,
-    .momentum = 1.0};
+    .momentum = o->momentum};
   c->period = o->period;
   c->model_auto = o->model_auto;
   c->kind = o->kind;
