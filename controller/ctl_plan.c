@@ -303,7 +303,13 @@ static void plan_cfg(const struct ctl_plan_opts *o, struct ctl_target_cfg *c) {
     .stabilization_steps = steps_of(o->stabilization_s, o->step_s) > 0
                              ? steps_of(o->stabilization_s, o->step_s) - 1
                              : 0,
-    .max_error_ratio = 2.0,
+    /* Fall back when the forecast's recent error at the lead time is
+     * twice persistence's.  On Lambda a fallback provisions nothing, and
+     * an intermittent function's smeared forecast piles up small errors
+     * where persistence's zeros have none, so only a model four times
+     * worse is dropped (Azure 2019: 75th-percentile cold-start fraction
+     * 0.096 at 2, 0.069 at 4, for 0.4% more instance-seconds). */
+    .max_error_ratio = o->platform == ACT_LAMBDA ? 4.0 : 2.0,
     .momentum = o->momentum};
   c->period = o->period;
   c->model_auto = o->model_auto;
