@@ -417,8 +417,10 @@ static void print_text(const struct ctl_plan_result *r) {
   else
     printf("forecast  no seasonal period found: the predictive policy %s "
            "throughout\n", k8s ? "acted reactively" : "provisioned nothing");
-  printf("scored    from step %zu (after two seasons); without a usable "
-         "forecast on %ld steps (%s); replay %.2f s\n\n", r->start,
+  printf("scored    from step %zu (%s); without a usable forecast on %ld "
+         "steps (%s); replay %.2f s\n\n", r->start,
+         r->period && r->start == 2 * (size_t)r->period
+           ? "after two seasons" : "half the trace",
          r->fallback_steps, k8s ? "acted reactively" : "provisioned nothing",
          r->replay_ms / 1000);
   printf("%-16s %16s %10s %14s %12s\n", "policy", "instance-hours",

@@ -6,7 +6,7 @@
 
 static int read_text(const char *text, const char *column, int labels,
                      struct pw_csv_column *col, char *err, size_t errlen) {
-  char path[64];
+  char path[512];
   write_temp(path, sizeof(path), text);
   int rc = pw_csv_read_column(path, column, labels, col, err, errlen);
   unlink(path);
@@ -104,7 +104,7 @@ static void parse_value_rules(void **state) {
 /* Every allocation failure is reported, never a crash or a leak. */
 static void allocation_failures(void **state) {
   (void)state;
-  char path[64], err[256];
+  char path[512], err[256];
   struct pw_csv_column col;
   write_temp(path, sizeof(path), "t,v\na,1\nb,2\nc,3\n");
   for(long k = 0; k < 12; k++) {

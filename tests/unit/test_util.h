@@ -24,10 +24,11 @@
                (double)(tol));                                          \
   } while(0)
 
-/* Writes text to a new temporary file; returns its path (static buffer
- * per call site is not needed: the caller passes one). */
+/* Writes text to a new temporary file (in $TMPDIR, else /tmp) and puts
+ * its path into the caller's buffer. */
 static inline void write_temp(char *path, size_t len, const char *text) {
-  snprintf(path, len, "/tmp/prewarm-test-XXXXXX");
+  const char *dir = getenv("TMPDIR");
+  snprintf(path, len, "%s/prewarm-test-XXXXXX", dir && *dir ? dir : "/tmp");
   int fd = mkstemp(path);
   assert_true(fd >= 0);
   size_t n = strlen(text);
