@@ -55,7 +55,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run test check bench clean
+.PHONY: all deps run test check bench fuzz clean
 
 all: $(BIN)
 
@@ -135,6 +135,24 @@ check:
 
 bench: $(BIN) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+# libFuzzer harnesses (clang), each run for FUZZ_SECONDS; a crash leaves
+# its input in $(BUILD)/fuzz and fails the target.  Not part of test.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz: | $(DEPS_STAMP)
+	@mkdir -p $(BUILD)/fuzz
+	@for f in $(FUZZ_SRC); do \
+	  b=$(BUILD)/fuzz/$$(basename $$f .c); \
+	  echo "  FUZZ    $$f ($(FUZZ_SECONDS) s)"; \
+	  clang -std=c11 -D_DEFAULT_SOURCE -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    $(PKG_CFLAGS) -o $$b $$f $(LIB_SRC) $(PKG_LIBS) -lm || exit 1; \
+	  (cd $(BUILD)/fuzz && ./$$(basename $$b) -max_total_time=$(FUZZ_SECONDS) \
+	    -print_final_stats=1 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Done') \
+	    || exit 1; \
+	  ls $(BUILD)/fuzz/crash-* >/dev/null 2>&1 && exit 1; \
+	done; true
 
 clean:
 	rm -rf $(BUILD)

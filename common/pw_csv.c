@@ -213,17 +213,13 @@ static int read_rows(struct reader *r, int idx, int want_labels,
   return rc;
 }
 
-int pw_csv_read_column(const char *path, const char *column, int want_labels,
-                       struct pw_csv_column *out, char *err, size_t errlen) {
-  struct reader r = {.path = path, .err = err, .errlen = errlen};
+int pw_csv_read_stream(FILE *fp, const char *name, const char *column,
+                       int want_labels, struct pw_csv_column *out, char *err,
+                       size_t errlen) {
+  struct reader r = {.fp = fp, .path = name, .err = err, .errlen = errlen};
   int idx = 0, rc;
 
   memset(out, 0, sizeof(*out));
-  r.fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-  if(!r.fp) {
-    snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-    return PW_EIO;
-  }
   rc = read_line(&r);
   if(rc == 0)
     rc = fail(&r, PW_EPARSE, "%s", "empty file (a header row is required)");
@@ -242,11 +238,25 @@ int pw_csv_read_column(const char *path, const char *column, int want_labels,
   rc = read_rows(&r, idx, want_labels, out);
 
 out:
-  if(r.fp != stdin)
-    fclose(r.fp);
   pw_free(r.line);
   if(rc)
     pw_csv_column_cleanup(out);
+  return rc;
+}
+
+int pw_csv_read_column(const char *path, const char *column, int want_labels,
+                       struct pw_csv_column *out, char *err, size_t errlen) {
+  int is_stdin = strcmp(path, "-") == 0;
+  FILE *fp = is_stdin ? stdin : fopen(path, "r");
+  if(!fp) {
+    memset(out, 0, sizeof(*out));
+    snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    return PW_EIO;
+  }
+  int rc = pw_csv_read_stream(fp, path, column, want_labels, out, err,
+                              errlen);
+  if(!is_stdin)
+    fclose(fp);
   return rc;
 }
 

@@ -40,6 +40,12 @@ int pw_csv_read_column(const char *path, const char *column, int want_labels,
                        struct pw_csv_column *out, char *err,
                        size_t errlen) PW_WUR;
 
+/* As pw_csv_read_column() on an open stream; `name` is used in messages.
+ * The caller keeps and closes fp. */
+int pw_csv_read_stream(FILE *fp, const char *name, const char *column,
+                       int want_labels, struct pw_csv_column *out, char *err,
+                       size_t errlen) PW_WUR;
+
 /* Frees what *col owns and zeroes it; safe on a zeroed struct. */
 void pw_csv_column_cleanup(struct pw_csv_column *col);
 

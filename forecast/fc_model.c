@@ -445,11 +445,14 @@ double fc_model_run(struct fc_model *m, const double *y, size_t n,
   struct run_loss loss;
 
   assert(!hf || ring);
+  /* Without the h-step loss there is no ring (and NULL + 0 is undefined
+   * behaviour, which the fuzzer found). */
+  double *rb = hf ? ring + hf : NULL;
   if((m->spec.kind == FC_HW || m->spec.kind == FC_HW_DAMPED) &&
      !(m->spec.clip_k > 0))
-    run_additive(m, y, n, ring, ring + hf, &loss);
+    run_additive(m, y, n, ring, rb, &loss);
   else if(m->spec.kind == FC_HW_MUL && !(m->spec.clip_k > 0))
-    run_mul(m, y, n, ring, ring + hf, &loss);
+    run_mul(m, y, n, ring, rb, &loss);
   else
     run_general(m, y, n, ring, &loss);
   if(!loss.n1)
