@@ -9,6 +9,7 @@
 
 #include "../common/pw_alloc.h"
 #include "../common/pw_csv.h"
+#include "../common/pw_time.h"
 #include "../forecast/fc_fit.h"
 #include "../forecast/fc_period.h"
 #include "../forecast/fc_select.h"
@@ -31,7 +32,8 @@ static const char usage[] =
   "  --column NAME     the value column (default: the last column)\n"
   "  --horizon H       steps to forecast (1..1000000)\n"
   "  --period N|auto   season length in steps (default: auto, detected from\n"
-  "                    the autocorrelation)\n"
+  "                    the autocorrelation; when the first column holds\n"
+  "                    timestamps, a day is preferred once three are seen)\n"
   "  --period2 N       a second, longer season for dshw (e.g. 2016 weekly\n"
   "                    with 288 daily at 5-minute steps); with --model auto\n"
   "                    it adds dshw to the candidates\n"
@@ -164,7 +166,14 @@ static int choose_period(struct opts *o, const struct pw_csv_column *col,
   memset(pi, 0, sizeof(*pi));
   if(o->period)
     return 0;
-  int rc = fc_period_detect(col->values, col->n, 0, pi);
+  /* With timestamps in the first column the step is known, and with it
+   * the day the detector prefers once three fit. */
+  int64_t step_ms;
+  int day = 0;
+  if(pw_time_step(col->labels, col->n, &step_ms) == 0 &&
+     86400000 % step_ms == 0)
+    day = (int)(86400000 / step_ms);
+  int rc = fc_period_detect_calendar(col->values, col->n, 0, 0, day, pi);
   if(rc == PW_ENOMEM)
     return ctl_cli_fail("forecast", "out of memory"), CTL_EXIT_FAIL;
   if(rc || pi->period == 0)
@@ -347,7 +356,7 @@ int ctl_forecast_main(int argc, char **argv) {
   rc = parse_args(argc, argv, &o);
   if(rc)
     return rc == 1 ? CTL_EXIT_OK : rc;
-  rc = pw_csv_read_column(o.input, o.column, 0, &col, err, sizeof(err));
+  rc = pw_csv_read_column(o.input, o.column, 1, &col, err, sizeof(err));
   if(rc) {
     ctl_cli_fail("forecast", "%s", err);
     return rc == PW_ENOMEM ? CTL_EXIT_FAIL : CTL_EXIT_USAGE;

@@ -182,24 +182,13 @@ static void detect_period(struct ctl_target *t) {
     return;
   fc_series_copy_last(&t->hist, n, t->scratch);
   /* Up to two seasons (the fit's minimum); the detector asks for strong
-   * evidence past three.  Once three days are seen, the day is the
-   * period preferred: request traffic is daily first, and a daily model
-   * also holds any cycle that divides the day. */
-  int day = day_steps(t);
-  int prefer = day && 3 * (size_t)day <= n ? day : t->period;
-  if(fc_period_detect_prefer(t->scratch, n, (int)(n / 2), prefer, &pi) ||
+   * evidence past three.  Once three days are seen, the day is preferred,
+   * and a cycle of whole days (a tournament's match days) is taken as the
+   * day. */
+  if(fc_period_detect_calendar(t->scratch, n, (int)(n / 2), t->period,
+                                day_steps(t), &pi) ||
      pi.period < 2)
     return;
-  /* A cycle of a whole number of days (within 3%) is the daily cycle seen
-   * through multi-day events (a tournament's match days): request traffic
-   * is daily first.  Only when three days fit in the history. */
-  if(day && 3 * (size_t)day <= n) {
-    double q = round((double)pi.period / day);
-    if(q >= 1 && fabs(pi.period - q * day) <= 0.03 * pi.period) {
-      pi.period = day;
-      pi.period2 = 0;
-    }
-  }
   /* An established period gives way only to a clearly strong new one. */
   if(t->period && pi.period != t->period && pi.strength < SWITCH_STRENGTH)
     return;

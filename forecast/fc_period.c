@@ -332,3 +332,20 @@ out:
   pw_free(buf);
   return rc;
 }
+
+int fc_period_detect_calendar(const double *y, size_t n, int max_period,
+                              int prefer, int day,
+                              struct fc_period_info *out) {
+  int known = day >= 2 && 3 * (size_t)day <= n;
+  int rc = fc_period_detect_prefer(y, n, max_period, known ? day : prefer,
+                                   out);
+  if(rc || !known || out->period < 2)
+    return rc;
+  double q = round((double)out->period / day);
+  if(out->period != day && q >= 1 &&
+     fabs(out->period - q * day) <= 0.03 * out->period) {
+    out->period = day;
+    out->period2 = 0;  /* it was measured against another period */
+  }
+  return 0;
+}

@@ -50,4 +50,15 @@ int fc_period_detect(const double *y, size_t n, int max_period,
 int fc_period_detect_prefer(const double *y, size_t n, int max_period,
                             int prefer, struct fc_period_info *out) PW_WUR;
 
+/*
+ * As fc_period_detect_prefer(), knowing the calendar: `day` is the number
+ * of steps in a day (0 when unknown or not whole).  Once three days fit in
+ * the series the day is the period preferred (request traffic is daily
+ * first, and a daily model also holds any cycle that divides the day), and
+ * a period within 3% of a whole number of days is taken as the day.
+ */
+int fc_period_detect_calendar(const double *y, size_t n, int max_period,
+                              int prefer, int day,
+                              struct fc_period_info *out) PW_WUR;
+
 #endif

@@ -130,6 +130,15 @@ else
   notok "missing cells are skipped, not zeros" "got $got"
 fi
 
+# Timestamps give the step, and with it the day as the preferred period.
+"$P" demo-trace --days 7 --step 300 --output "$T/week.csv"
+"$P" forecast --input "$T/week.csv" --horizon 2 --stats >/dev/null 2>"$T/err"
+if grep -q '"period":288,' "$T/err"; then
+  ok "the day is found from the timestamps"
+else
+  notok "the day is found from the timestamps" "$(cat "$T/err")"
+fi
+
 "$P" forecast --help >"$T/out" 2>&1
 if [ $? -eq 0 ] && grep -q 'usage: prewarm forecast' "$T/out"; then
   ok "--help"

@@ -102,6 +102,33 @@ static void missing_values_and_limits(void **state) {
   assert_int_equal(fc_period_detect(few, 5, 0, &pi), PW_ETOOSHORT);
 }
 
+/* Two humps a day, 10 hours apart: without the calendar the strongest
+ * short cycle wins; knowing the day, the day does. */
+static void calendar_prefers_the_day(void **state) {
+  (void)state;
+  static double y[288 * 7];
+  size_t n = sizeof(y) / sizeof(y[0]);
+  uint64_t s = 6;
+  for(size_t t = 0; t < n; t++) {
+    double h = (double)(t % 288) / 12.0;
+    y[t] = 10 + 40 * exp(-pow((h - 10) / 1.5, 2)) +
+           30 * exp(-pow((h - 20) / 1.5, 2)) + 2 * test_noise(&s);
+  }
+  struct fc_period_info pi;
+  ASSERT_OK(fc_period_detect_calendar(y, n, 0, 0, 288, &pi));
+  assert_int_equal(pi.period, 288);
+  /* Too little history for three days: the calendar has no say. */
+  ASSERT_OK(fc_period_detect_calendar(y, 288 * 2, 0, 0, 288, &pi));
+  assert_true(pi.period != 288);
+  /* A period of whole days is the day. */
+  static double z[288 * 12];
+  for(size_t t = 0; t < 288 * 12; t++)
+    z[t] = (t / 288) % 3 == 0 ? 50 + 10 * sin(2 * M_PI * (double)t / 288)
+                              : 10 + 10 * sin(2 * M_PI * (double)t / 288);
+  ASSERT_OK(fc_period_detect_calendar(z, 288 * 12, 0, 0, 288, &pi));
+  assert_int_equal(pi.period, 288);
+}
+
 int main(void) {
   gsl_set_error_handler_off();
   const struct CMUnitTest tests[] = {
@@ -111,6 +138,7 @@ int main(void) {
     cmocka_unit_test(daily_inside_weekly),
     cmocka_unit_test(no_period_in_noise_or_constant),
     cmocka_unit_test(missing_values_and_limits),
+    cmocka_unit_test(calendar_prefers_the_day),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
