@@ -258,6 +258,11 @@ static void maybe_fit(struct ctl_target *t) {
   if(c->model_auto && (!t->model || reselect)) {
     rc = fc_select(t->scratch, n, &spec, t->L, &m, &ch, NULL);
   }
+  else if(t->model && !reselect) {
+    /* The hourly refit: from the last parameters, keeping the quantile
+     * tables, which the daily full fit renews. */
+    rc = fc_refit(t->scratch, n, t->model, &m, NULL);
+  }
   else {
     if(spec.kind != FC_DSHW)
       spec.period2 = 0;

@@ -24,6 +24,7 @@
 #define MIN_ITER 30
 #define MIN_ITER_WARM 10  /* a refit starts near the optimum */
 #define STALL_ITERS 15
+#define STALL_ITERS_WARM 8  /* a refit starts at the last optimum */
 #define STALL_REL 1e-4
 #define XCLAMP 10.0
 /* Standardised errors kept per quantile table (the most recent). */
@@ -290,7 +291,8 @@ static int minimise(struct fit_ctx *fc, const struct fc_params *start,
     double fmin_now = gsl_multimin_fminimizer_minimum(s);
     stall = best - fmin_now > STALL_REL * fabs(best) ? 0 : stall + 1;
     best = fmin(best, fmin_now);
-    if(stall >= STALL_ITERS && iter >= (start ? MIN_ITER_WARM : MIN_ITER))
+    if(stall >= (start ? STALL_ITERS_WARM : STALL_ITERS) &&
+       iter >= (start ? MIN_ITER_WARM : MIN_ITER))
       break;
     status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s),
                                     SIZE_TOL);
@@ -434,9 +436,22 @@ static int final_pass(struct fc_model *m, const double *y, size_t n) {
   return 0;
 }
 
-int fc_fit(const double *y, size_t n, const struct fc_spec *spec,
-           const struct fc_params *start, struct fc_model **out,
-           struct fc_fit_info *info) {
+/* Runs the fitted model over the data without building tables, and takes
+ * them from `tables` instead. */
+static void pass_keep_tables(struct fc_model *m, const double *y, size_t n,
+                             const struct fc_model *tables) {
+  int fit_h = m->spec.fit_h;
+  m->spec.fit_h = 0;  /* no h-step loss, so no ring */
+  fc_model_run(m, y, n, NULL);
+  m->spec.fit_h = fit_h;
+  memcpy(m->ztab, tables->ztab, sizeof(m->ztab));
+  memcpy(m->zok, tables->zok, sizeof(m->zok));
+}
+
+/* fc_fit() and fc_refit(): with `tables`, its quantile tables are kept. */
+static int fit(const double *y, size_t n, const struct fc_spec *spec,
+               const struct fc_params *start, const struct fc_model *tables,
+               struct fc_model **out, struct fc_fit_info *info) {
   struct fc_fit_info dummy;
   struct fc_model *init = NULL, *work = NULL;
   double *dev = NULL;
@@ -483,7 +498,10 @@ int fc_fit(const double *y, size_t n, const struct fc_spec *spec,
   }
   init->nparams = nparams_of(spec->kind);
   fc_model_copy(work, init);
-  rc = final_pass(work, y, n);
+  if(tables)
+    pass_keep_tables(work, y, n, tables);
+  else
+    rc = final_pass(work, y, n);
   if(rc)
     goto out;
   if(!isfinite(work->sse) || !isfinite(work->level) ||
@@ -502,4 +520,15 @@ out:
   fc_model_free(&work);
   fc_model_free(&init);
   return rc;
+}
+
+int fc_fit(const double *y, size_t n, const struct fc_spec *spec,
+           const struct fc_params *start, struct fc_model **out,
+           struct fc_fit_info *info) {
+  return fit(y, n, spec, start, NULL, out, info);
+}
+
+int fc_refit(const double *y, size_t n, const struct fc_model *prev,
+             struct fc_model **out, struct fc_fit_info *info) {
+  return fit(y, n, &prev->spec, &prev->par, prev, out, info);
 }

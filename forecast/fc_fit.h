@@ -43,4 +43,14 @@ int fc_fit(const double *y, size_t n, const struct fc_spec *spec,
            const struct fc_params *start, struct fc_model **out,
            struct fc_fit_info *info) PW_WUR;
 
+/*
+ * Refits prev's model to y[0..n) starting from prev's parameters, for a
+ * controller's frequent refits: the states are rebuilt over y, but the
+ * quantile tables are copied from prev instead of being measured again
+ * (a full fc_fit() renews them).  Returns as fc_fit() does; the caller
+ * frees *out.
+ */
+int fc_refit(const double *y, size_t n, const struct fc_model *prev,
+             struct fc_model **out, struct fc_fit_info *info) PW_WUR;
+
 #endif

@@ -92,6 +92,30 @@ static void fit_is_deterministic_and_refit_starts_warm(void **state) {
   fc_model_free(&c);
 }
 
+/* A refit matches a warm fit but keeps the previous quantile tables. */
+static void refit_keeps_tables(void **state) {
+  (void)state;
+  static double y[3000];
+  noisy_series(y, 3000, 48, 5);
+  struct fc_spec spec = {.kind = FC_HW_DAMPED, .period = 48, .fit_h = 3};
+  struct fc_model *a = NULL, *warm = NULL, *re = NULL;
+  ASSERT_OK(fc_fit(y, 2400, &spec, NULL, &a, NULL));
+  ASSERT_OK(fc_fit(y + 600, 2400, &spec, &a->par, &warm, NULL));
+  ASSERT_OK(fc_refit(y + 600, 2400, a, &re, NULL));
+  assert_memory_equal(&re->par, &warm->par, sizeof(re->par));
+  /* The same recursion, through the fast loop or fc_update(): equal but
+   * for rounding. */
+  ASSERT_NEAR(re->level, warm->level, 1e-9 * fabs(warm->level));
+  ASSERT_NEAR(re->sigma2, warm->sigma2, 1e-9 * warm->sigma2);
+  assert_memory_equal(re->ztab, a->ztab, sizeof(a->ztab));
+  assert_memory_equal(re->zok, a->zok, sizeof(a->zok));
+  /* The warm fit measured its own tables on the new data. */
+  assert_true(memcmp(warm->ztab, a->ztab, sizeof(a->ztab)) != 0);
+  fc_model_free(&a);
+  fc_model_free(&warm);
+  fc_model_free(&re);
+}
+
 /* The upper quantile covers about what it promises on fresh data. */
 static void quantile_is_calibrated(void **state) {
   (void)state;
@@ -247,6 +271,7 @@ int main(void) {
     cmocka_unit_test(periodic_series_forecasts_itself),
     cmocka_unit_test(linear_trend_extrapolates),
     cmocka_unit_test(fit_is_deterministic_and_refit_starts_warm),
+    cmocka_unit_test(refit_keeps_tables),
     cmocka_unit_test(quantile_is_calibrated),
     cmocka_unit_test(clipping_resists_bursts),
     cmocka_unit_test(gaps_leading_inside_trailing),
