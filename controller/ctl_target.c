@@ -206,22 +206,23 @@ static void detect_period(struct ctl_target *t) {
   }
 }
 
-/* Fits or refits when due; on failure the old model stays. */
-static void maybe_fit(struct ctl_target *t) {
+/*
+ * Looks for the period when it is time: every refit until the history holds
+ * four seasons of it (early finds rest on little data), often while there
+ * is none (a timer's third firing is worth catching), once when the history
+ * first holds three days, and at every reselect.  Returns whether this is a
+ * reselect (the model is to be chosen again).
+ */
+static int maybe_detect(struct ctl_target *t) {
   const struct ctl_target_cfg *c = &t->cfg;
   int reselect = t->since_select >= c->reselect_steps;
-  /* The period is looked for at every refit until the history holds four
-   * seasons of it (early finds rest on little data), then daily. */
   int young = t->period == 0 || (t->hist.n < 4 * (size_t)t->period &&
                                  t->hist.n < t->hist.cap);
-  /* Look once more when the history first holds three days. */
   int day = day_steps(t);
   if(day && !t->day_seen && t->hist.n >= 3 * (size_t)day) {
     t->day_seen = 1;
     reselect = 1;
   }
-  /* Until a period is found, look often: a timer's third firing is worth
-   * catching. */
   long look = t->period == 0 ? (c->refit_steps + 11) / 12 : c->refit_steps;
   if(c->period == 0 && (reselect || (young && t->since_refit >= look))) {
     int before = t->period;
@@ -229,15 +230,23 @@ static void maybe_fit(struct ctl_target *t) {
     if(t->period == 0 || t->period != before)
       t->since_refit = t->period == 0 ? 0 : c->refit_steps;
   }
-  if(t->period == 0)
-    return;
-  int drift = t->model && t->st.error_ratio > 0.8 *
-              c->policy.max_error_ratio && t->since_refit >= c->refit_steps / 4;
-  if(t->model && !reselect && !drift && t->since_refit < c->refit_steps)
-    return;
+  return reselect;
+}
+
+/* Is a fit due: no model yet, a reselect, the hour, or a drifting error? */
+static int fit_due(const struct ctl_target *t, int reselect) {
+  const struct ctl_target_cfg *c = &t->cfg;
+  if(!t->model || reselect || t->since_refit >= c->refit_steps)
+    return 1;
+  return t->st.error_ratio > 0.8 * c->policy.max_error_ratio &&
+         t->since_refit >= c->refit_steps / 4;
+}
+
+/* Fits on the last fit_seasons of history: chooses the model when asked,
+ * else refits the one there.  On failure the old model stays. */
+static void fit(struct ctl_target *t, int reselect) {
+  const struct ctl_target_cfg *c = &t->cfg;
   size_t M = (size_t)(t->period2 ? t->period2 : t->period);
-  if(t->hist.n < 2 * M)
-    return;
   size_t n = M * (size_t)c->fit_seasons;
   if(n > t->hist.n)
     n = t->hist.n;
@@ -283,6 +292,17 @@ static void maybe_fit(struct ctl_target *t) {
   t->model = m;
   t->sane_max = 4 * top + 1;
   t->st.refits++;
+}
+
+/* Detects, fits or refits when due. */
+static void maybe_fit(struct ctl_target *t) {
+  int reselect = maybe_detect(t);
+  if(t->period == 0 || !fit_due(t, reselect))
+    return;
+  size_t M = (size_t)(t->period2 ? t->period2 : t->period);
+  if(t->hist.n < 2 * M)
+    return;  /* under two seasons: the policy acts reactively */
+  fit(t, reselect);
 }
 
 /* Remembers the forecast at the lead time to score it when it arrives. */
