@@ -7,21 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <gsl/gsl_errno.h>
 
 #include "../common/pw_alloc.h"
+#include "../common/pw_clock.h"
 #include "../common/pw_csv.h"
 #include "../controller/ctl_demo.h"
 #include "../forecast/fc_fit.h"
 #include "../forecast/fc_select.h"
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -35,9 +29,9 @@ static double time_fit(const double *y, size_t n, const struct fc_spec *s,
   for(int r = 0; r < reps; r++) {
     struct fc_model *m = NULL;
     struct fc_fit_info fi;
-    double t0 = now_ms();
+    double t0 = pw_clock_mono_ms();
     int rc = fc_fit(y, n, s, NULL, &m, &fi);
-    t[r] = now_ms() - t0;
+    t[r] = pw_clock_mono_ms() - t0;
     if(rc)
       return -1;
     *evals = fi.evaluations;
@@ -188,9 +182,9 @@ static void bench_trace(const char *dir, const struct trace *tr,
       continue;
     struct acc a;
     enum fc_kind chosen = FC_SNAIVE;
-    double t0 = now_ms();
+    double t0 = pw_clock_mono_ms();
     int rc = rolling(col.values, col.n, s, tr->h, win, use_auto, &a, &chosen);
-    double secs = (now_ms() - t0) / 1e3;
+    double secs = (pw_clock_mono_ms() - t0) / 1e3;
     char name[40];
     snprintf(name, sizeof(name), "%s%s%s", use_auto ? "auto=" : "",
              fc_kind_name(use_auto ? chosen : s.kind), "");

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../common/pw_alloc.h"
+#include "../common/pw_clock.h"
 #include "../common/pw_csv.h"
 #include "../common/pw_time.h"
 #include "../forecast/fc_fit.h"
@@ -289,12 +289,6 @@ static void print_stats(const struct opts *o, const struct fc_model *m,
   fputs("}\n", stderr);
 }
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static int fit_and_print(struct opts *o, const struct pw_csv_column *col,
                          const struct fc_period_info *pi) {
   /* The fit weighs the one-step and the H-step errors alike (H capped at
@@ -309,7 +303,7 @@ static int fit_and_print(struct opts *o, const struct pw_csv_column *col,
   struct fc_path path;
   int rc;
 
-  double t0 = now_ms();
+  double t0 = pw_clock_mono_ms();
   if(o->model_auto) {
     rc = fc_select(col->values, col->n, &spec, (int)o->horizon, &m, &ch,
                    &fi);
@@ -319,7 +313,7 @@ static int fit_and_print(struct opts *o, const struct pw_csv_column *col,
       spec.period2 = 0;
     rc = fc_fit(col->values, col->n, &spec, NULL, &m, &fi);
   }
-  double fit_ms = now_ms() - t0;
+  double fit_ms = pw_clock_mono_ms() - t0;
   if(rc == PW_ETOOSHORT)
     return ctl_cli_fail("forecast", "%s: a season of the first two has no "
                         "values; cannot initialise the model", o->input);

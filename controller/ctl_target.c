@@ -30,9 +30,11 @@ struct ctl_target {
    * pend_* hold, per slot, what was forecast for step pend_step. */
   double *pend_f, *pend_y;
   size_t *pend_step;
-  double ew_err, ew_naive, ew_k;
-  /* Recommendations of the last stabilisation window (a ring). */
-  long *recent, *recent_lin;
+  double ew_err, ew_naive;
+  /* Recommendations of the last stabilisation window: a ring whose first
+   * recent_n slots are the valid ones (the policy takes their maximum, so
+   * their order does not matter). */
+  long *recent;
   int recent_n, recent_head;
   /* Requests of the trailing day, for the budget (a ring). */
   long *spent;
@@ -104,10 +106,9 @@ int ctl_target_new(const struct ctl_target_cfg *cfg, struct ctl_target **out,
   t->pend_y = pw_malloc(L * sizeof(double));
   t->pend_step = pw_calloc(L, sizeof(size_t));
   t->recent = pw_calloc(rs, sizeof(long));
-  t->recent_lin = pw_calloc(rs, sizeof(long));
   t->spent = pw_calloc(t->spent_cap, sizeof(long));
   if(!t->scratch || !t->pend_f || !t->pend_y || !t->pend_step ||
-     !t->recent || !t->recent_lin || !t->spent) {
+     !t->recent || !t->spent) {
     rc = PW_ENOMEM;
     goto fail;
   }
@@ -133,7 +134,6 @@ void ctl_target_free(struct ctl_target **tp) {
   pw_free(t->pend_y);
   pw_free(t->pend_step);
   pw_free(t->recent);
-  pw_free(t->recent_lin);
   pw_free(t->spent);
   pw_free(t);
   *tp = NULL;
@@ -146,9 +146,11 @@ static void on_step(struct ctl_target *t, double y) {
     fc_update(t->model, y);
   if(t->pend_step[slot] == idx) {
     if(!isnan(y) && isfinite(t->pend_f[slot]) && !isnan(t->pend_y[slot])) {
+      /* The error averages follow about a season (30 steps at least). */
+      double k = 1.0 / fmax(30.0, (double)t->period);
       double ef = fabs(y - t->pend_f[slot]), en = fabs(y - t->pend_y[slot]);
-      t->ew_err += t->ew_k * (ef - t->ew_err);
-      t->ew_naive += t->ew_k * (en - t->ew_naive);
+      t->ew_err += k * (ef - t->ew_err);
+      t->ew_naive += k * (en - t->ew_naive);
       t->st.error_ratio = t->ew_naive > 1e-9 ? t->ew_err / t->ew_naive
                           : t->ew_err > 1e-9 ? (double)INFINITY : 0;
     }
@@ -337,10 +339,6 @@ int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
   int rc = 0;
 
   t->st.ticks++;
-  if(t->period)
-    t->ew_k = 1.0 / fmax(30.0, (double)t->period);
-  else
-    t->ew_k = 1.0 / 30.0;
   maybe_fit(t);
   int have = t->model && t->hist.total > 0 &&
              fc_forecast(t->model, t->L, &t->cfg.policy.quantile, 1,
@@ -358,7 +356,6 @@ int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
     t->st.forecast_at_lead = t->path.mean[t->L - 1];
     t->st.quantile_at_lead = t->path.q[t->L - 1];
   }
-  memcpy(t->recent_lin, t->recent, (size_t)t->recent_n * sizeof(long));
   s = (struct ctl_target_state){
     .now_ms = now_ms,
     .current_load = fc_series_back(&t->hist, 0),
@@ -368,7 +365,7 @@ int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
     .error_ratio = t->st.error_ratio,
     .stale = now_ms - t->hist.next_ms >= STALE_STEPS * t->hist.step_ms,
     .spent_s = t->spent_s,
-    .recent = t->recent_lin,
+    .recent = t->recent,
     .nrecent = t->recent_n};
   ctl_policy_decide(&t->cfg.policy, &s, have ? &t->path : NULL, dec);
   if(dec->reasons & CTL_R(FALLBACK))
