@@ -13,7 +13,9 @@ CC       ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Debian packages the build and the tests need (checked by `make deps`).
-DEB_PKGS := gcc make pkg-config libgsl-dev libcmocka-dev python3 python3-numpy
+DEB_PKGS := gcc make pkg-config libgsl-dev libcmocka-dev python3 python3-numpy \
+            libcurl4-openssl-dev libcjson-dev libyaml-dev \
+            python3-botocore openssl
 
 # V=1 shows the full commands.
 ifeq ($(V),1)
@@ -38,9 +40,11 @@ CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all \
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
-LDLIBS    += $(PKG_LIBS) -lm
+PKGS       := gsl libcurl libcjson yaml-0.1
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
+               echo -lgsl -lgslcblas -lcurl -lcjson -lyaml)
+LDLIBS    += $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC := $(wildcard common/*.c forecast/*.c actuators/*.c telemetry/*.c) \
            $(filter-out controller/ctl_main.c,$(wildcard controller/*.c))

@@ -1,5 +1,7 @@
 #include "act_dryrun.h"
 
+#include <stdio.h>
+
 #include "../common/pw_alloc.h"
 
 struct dryrun {
@@ -13,24 +15,51 @@ static int dry_get(struct act *a, struct act_capacity *out) {
   if(d->inner)
     return act_get(d->inner, out);
   /* Nothing to read: report what would have been requested. */
-  out->requested = d->log.last;
-  out->ready = d->log.last;
+  *out = (struct act_capacity){d->log.last, d->log.last, d->log.last, 0};
   return 0;
+}
+
+static int dry_plan(struct act *a, long desired, long *send,
+                    unsigned *flags) {
+  struct dryrun *d = (struct dryrun *)a;
+  if(!d->inner) {
+    *send = desired;
+    return 0;
+  }
+  int rc = act_plan(d->inner, desired, send, flags);
+  snprintf(a->why, sizeof(a->why), "%s", d->inner->why);
+  return rc;
 }
 
 static int dry_set(struct act *a, long desired, struct act_capacity *out) {
   struct dryrun *d = (struct dryrun *)a;
+  unsigned flags = 0;
+  long send = desired;
+  a->why[0] = '\0';
   d->log.requests++;
-  if(desired != d->log.last)
-    d->log.changes++;
-  d->log.last = desired;
+  int rc = act_plan(a, desired, &send, &flags);
+  if(flags & ACT_F_LIMITED)
+    d->log.limited++;
+  if(rc == PW_EREFUSED || (flags & ACT_F_REFUSED)) {
+    d->log.refused++;
+    send = d->log.last;
+  } else if(rc) {
+    return rc;
+  } else {
+    if(send != d->log.last)
+      d->log.changes++;
+    d->log.last = send;
+  }
   if(d->inner) {
     /* What is really there; the request itself goes nowhere. */
-    return act_get(d->inner, out);
+    int grc = act_get(d->inner, out);
+    if(grc)
+      return grc;
+  } else {
+    *out = (struct act_capacity){send, send, send, 0};
   }
-  out->requested = desired;
-  out->ready = desired;
-  return 0;
+  out->flags |= flags;
+  return rc;
 }
 
 static void dry_free(struct act *a) {
@@ -39,7 +68,8 @@ static void dry_free(struct act *a) {
   pw_free(d);
 }
 
-static const struct act_ops dry_ops = {"dryrun", dry_get, dry_set, dry_free};
+static const struct act_ops dry_ops = {"dryrun", dry_get, dry_plan, dry_set,
+                                       dry_free};
 
 int act_dryrun_new(struct act *inner, struct act **out) {
   struct dryrun *d = pw_calloc(1, sizeof(*d));

@@ -1,8 +1,10 @@
 /*
  * The dry-run actuator: records every capacity it is asked for and never
  * changes anything.  With an inner actuator it still reads the real
- * capacity through it (get), so a dry run shows what is there and what
- * prewarm would have asked for; set() never reaches the inner actuator.
+ * capacity through it (get) and asks it what it would send (plan), so a
+ * dry run shows what is there and exactly what prewarm would have asked
+ * for, the platform's limits and refusals included; the inner set() is
+ * never called.
  */
 #ifndef ACT_DRYRUN_H
 #define ACT_DRYRUN_H
@@ -12,8 +14,10 @@
 /* What a dry run has recorded. */
 struct act_dryrun_log {
   long requests;       /* set() calls */
-  long last;           /* the last capacity asked for, -1 before any */
+  long last;           /* the last capacity it would have sent, -1 before */
   long changes;        /* requests that differed from the one before */
+  long limited;        /* requests the platform's limits cut */
+  long refused;        /* requests the actuator refused */
 };
 
 /*

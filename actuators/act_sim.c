@@ -78,14 +78,13 @@ struct sim {
 
 static int sim_get(struct act *a, struct act_capacity *out) {
   struct sim *s = (struct sim *)a;
-  if(s->count == 0) {
-    out->requested = 0;
-    out->ready = 0;
+  *out = (struct act_capacity){0, 0, 0, 0};
+  if(s->count == 0)
     return 0;
-  }
   long span = s->count < s->w + 1 ? s->count : s->w + 1;
   long r = s->ring[(s->count - 1) % (s->w + 1)];
   out->requested = r;
+  out->current = r;
   for(long i = 0; i < span; i++) {
     long v = s->ring[(s->count - 1 - i) % (s->w + 1)];
     if(v < r)
@@ -108,7 +107,7 @@ static void sim_free(struct act *a) {
   pw_free(s);
 }
 
-static const struct act_ops sim_ops = {"sim", sim_get, sim_set, sim_free};
+static const struct act_ops sim_ops = {"sim", sim_get, NULL, sim_set, sim_free};
 
 int act_sim_new(int warmup_steps, struct act **out) {
   struct sim *s;

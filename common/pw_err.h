@@ -25,7 +25,11 @@
   XX(TOOSHORT, "not enough data")                                \
   XX(NUMERIC, "numerical failure")                               \
   XX(NOTFOUND, "not found")                                      \
-  XX(TOOBIG, "input too large")
+  XX(TOOBIG, "input too large")                                 \
+  XX(AUTH, "not authorised")                                     \
+  XX(BUSY, "a change is still in progress")                      \
+  XX(REFUSED, "refused")                                         \
+  XX(REMOTE, "the remote API failed")
 
 enum pw_errno_index {
   PW_EIDX_NONE_ = 0,

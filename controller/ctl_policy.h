@@ -28,7 +28,9 @@
   XX(FALLBACK, "fallback")                 \
   XX(SCHEDULED, "scheduled")               \
   XX(STALE, "stale")                       \
-  XX(DRY_RUN, "dry_run")
+  XX(DRY_RUN, "dry_run")                   \
+  XX(PLATFORM_LIMIT, "platform_limit")     \
+  XX(REFUSED, "refused")
 
 enum ctl_reason_bit {
 #define CTL_XX_(name, str) CTL_RB_##name,

@@ -372,9 +372,16 @@ int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
     t->st.fallbacks++;
   record(t, dec);
   if(act) {
+    cap->flags = 0;
     rc = act_set(act, dec->desired, cap);
+    /* The platform's own limits and refusals become reasons, so the
+     * decision says why less than `desired` was asked for. */
+    if(cap->flags & ACT_F_LIMITED)
+      dec->reasons |= CTL_R(PLATFORM_LIMIT);
+    if(rc == PW_EREFUSED || (cap->flags & ACT_F_REFUSED))
+      dec->reasons |= CTL_R(REFUSED);
     if(rc == 0)
-      t->current = dec->desired;
+      t->current = cap->requested >= 0 ? cap->requested : dec->desired;
   }
   return rc;
 }

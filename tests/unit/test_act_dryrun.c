@@ -14,8 +14,23 @@ struct watch {
 
 static int watch_get(struct act *a, struct act_capacity *out) {
   ((struct watch *)a)->gets++;
-  out->requested = 7;
-  out->ready = 6;
+  *out = (struct act_capacity){7, 7, 6, 0};
+  return 0;
+}
+
+/* Like a platform with a limit of 10 that refuses 99 outright. */
+static int watch_plan(struct act *a, long desired, long *send,
+                      unsigned *flags) {
+  if(desired == 99) {
+    snprintf(a->why, sizeof(a->why), "99 is refused");
+    *flags |= ACT_F_REFUSED;
+    return PW_EREFUSED;
+  }
+  *send = desired > 10 ? 10 : desired;
+  if(desired > 10) {
+    *flags |= ACT_F_LIMITED;
+    snprintf(a->why, sizeof(a->why), "limit 10");
+  }
   return 0;
 }
 
@@ -32,8 +47,10 @@ static void watch_free(struct act *a) {
   pw_free(a);
 }
 
-static const struct act_ops watch_ops = {"watch", watch_get, watch_set,
+static const struct act_ops watch_ops = {"watch", watch_get, NULL, watch_set,
                                          watch_free};
+static const struct act_ops limit_ops = {"limit", watch_get, watch_plan,
+                                         watch_set, watch_free};
 
 static void records_without_acting(void **state) {
   (void)state;
@@ -59,6 +76,32 @@ static void records_without_acting(void **state) {
   assert_int_equal(freed, 1);
 }
 
+/* A dry run applies the inner actuator's limits and refusals as the real
+ * one would, and says so, without a single set(). */
+static void records_limits_and_refusals(void **state) {
+  (void)state;
+  struct watch *w = pw_calloc(1, sizeof(*w));
+  struct act *d = NULL;
+  struct act_capacity c;
+  w->base.ops = &limit_ops;
+  ASSERT_OK(act_dryrun_new(&w->base, &d));
+  ASSERT_OK(act_set(d, 4, &c));
+  assert_int_equal(c.flags, 0);
+  ASSERT_OK(act_set(d, 25, &c));
+  assert_true(c.flags & ACT_F_LIMITED);
+  assert_string_equal(d->why, "limit 10");
+  assert_int_equal(act_set(d, 99, &c), PW_EREFUSED);
+  assert_true(c.flags & ACT_F_REFUSED);
+  assert_string_equal(d->why, "99 is refused");
+  const struct act_dryrun_log *log = act_dryrun_log(d);
+  assert_int_equal(log->last, 10);
+  assert_int_equal(log->limited, 1);
+  assert_int_equal(log->refused, 1);
+  assert_int_equal(log->changes, 2);
+  assert_int_equal(w->sets, 0);
+  act_free(&d);
+}
+
 static void alone_it_reports_what_it_would_ask(void **state) {
   (void)state;
   struct act *d = NULL;
@@ -82,6 +125,7 @@ static void alone_it_reports_what_it_would_ask(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(records_without_acting),
+    cmocka_unit_test(records_limits_and_refusals),
     cmocka_unit_test(alone_it_reports_what_it_would_ask),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

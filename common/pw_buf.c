@@ -1,0 +1,80 @@
+#include "pw_buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pw_alloc.h"
+
+void pw_buf_init(struct pw_buf *b, size_t max) {
+  b->p = NULL;
+  b->len = 0;
+  b->cap = 0;
+  b->max = max;
+}
+
+static int grow(struct pw_buf *b, size_t need) {
+  if(need <= b->cap)
+    return 0;
+  size_t cap = b->cap ? b->cap : 256;
+  while(cap < need)
+    cap *= 2;
+  if(cap > b->max + 1)
+    cap = b->max + 1;
+  char *p = pw_realloc(b->p, cap);
+  if(!p)
+    return PW_ENOMEM;
+  b->p = p;
+  b->cap = cap;
+  return 0;
+}
+
+int pw_buf_append(struct pw_buf *b, const void *data, size_t n) {
+  if(n > b->max || b->len > b->max - n)
+    return PW_ETOOBIG;
+  int rc = grow(b, b->len + n + 1);
+  if(rc)
+    return rc;
+  if(n)
+    memcpy(b->p + b->len, data, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+  return 0;
+}
+
+int pw_buf_printf(struct pw_buf *b, const char *fmt, ...) {
+  char small[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof(small), fmt, ap);
+  va_end(ap);
+  if(n < 0)
+    return PW_EINVAL;
+  if((size_t)n < sizeof(small))
+    return pw_buf_append(b, small, (size_t)n);
+  if((size_t)n > b->max || b->len > b->max - (size_t)n)
+    return PW_ETOOBIG;
+  int rc = grow(b, b->len + (size_t)n + 1);
+  if(rc)
+    return rc;
+  va_start(ap, fmt);
+  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+  return 0;
+}
+
+void pw_buf_reset(struct pw_buf *b) {
+  b->len = 0;
+  if(b->p)
+    b->p[0] = '\0';
+}
+
+const char *pw_buf_str(const struct pw_buf *b) {
+  return b->p ? b->p : "";
+}
+
+void pw_buf_cleanup(struct pw_buf *b) {
+  pw_free(b->p);
+  pw_buf_init(b, b->max);
+}

@@ -1,0 +1,39 @@
+/*
+ * A growable byte buffer with a hard cap, for data whose size the network
+ * or a file decides.  The contents are always NUL-terminated.
+ */
+#ifndef PW_BUF_H
+#define PW_BUF_H
+
+#include <stddef.h>
+
+#include "pw_err.h"
+
+struct pw_buf {
+  char *p;       /* NULL until the first append; NUL-terminated after */
+  size_t len;    /* bytes held, without the terminator */
+  size_t cap;    /* bytes allocated */
+  size_t max;    /* the most the buffer may hold */
+};
+
+/* Initialises an empty buffer that refuses to grow past max bytes. */
+void pw_buf_init(struct pw_buf *b, size_t max);
+
+/* Appends n bytes.  PW_ETOOBIG past the cap, PW_ENOMEM; on error the
+ * buffer keeps what it had. */
+int pw_buf_append(struct pw_buf *b, const void *data, size_t n) PW_WUR;
+
+/* Appends a formatted string (same errors as pw_buf_append). */
+int pw_buf_printf(struct pw_buf *b, const char *fmt, ...) PW_PRINTF(2, 3)
+  PW_WUR;
+
+/* Empties the buffer and keeps its memory. */
+void pw_buf_reset(struct pw_buf *b);
+
+/* The contents ("" when empty); valid until the next append. */
+const char *pw_buf_str(const struct pw_buf *b);
+
+/* Frees the memory; the buffer is empty (and reusable) afterwards. */
+void pw_buf_cleanup(struct pw_buf *b);
+
+#endif
