@@ -54,6 +54,8 @@ BIN     := $(BUILD)/prewarm
 
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC  := $(wildcard tests/tools/*.c)
+TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -108,6 +110,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(DEPS_STAMP)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
 	  $(LIB) $(LDLIBS) -lcmocka
 
+$(BUILD)/tools/%: tests/tools/%.c $(LIB) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
+	  $(LIB) $(LDLIBS)
+
 $(BUILD)/bench/%: bench/%.c $(LIB) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
@@ -130,7 +138,7 @@ run: $(BIN)
 	@echo "demo: open $(DEMO_DIR)/report/index.html in a browser;"
 	@echo "demo: every decision with its reasons is in $(DEMO_DIR)/decisions.csv"
 
-test: $(BIN) $(TEST_BIN)
+test: $(BIN) $(TEST_BIN) $(TOOL_BIN)
 	@sh tests/run.sh $(BUILD)
 
 check:

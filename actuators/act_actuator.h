@@ -54,6 +54,9 @@ struct act {
   char why[256];
 };
 
+/* Sets a->why (printf-style), cutting it to size. */
+void act_why(struct act *a, const char *fmt, ...) PW_PRINTF(2, 3);
+
 static inline int act_get(struct act *a, struct act_capacity *out) {
   return a->ops->get(a, out);
 }

@@ -50,6 +50,11 @@ for s in tests/cli/test_*.sh; do
   [ -f "$s" ] || continue
   run_one "$(basename "$s")" env PREWARM="$build/prewarm" sh "$s"
 done
+for s in tests/integration/test_*.sh; do
+  [ -f "$s" ] || continue
+  run_one "$(basename "$s")" env PREWARM="$build/prewarm" \
+    TOOLS="$build/tools" sh "$s"
+done
 
 [ -n "$failures" ] && echo "failed:$failures"
 echo "$passed passed, $failed failed"

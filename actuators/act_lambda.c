@@ -1,0 +1,581 @@
+#include "act_lambda.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "../common/pw_alloc.h"
+#include "../common/pw_clock.h"
+#include "../common/pw_log.h"
+
+enum status { ST_NONE, ST_IN_PROGRESS, ST_READY, ST_FAILED };
+
+struct reading {
+  int have;
+  long requested, allocated, available;
+  enum status status;
+  double at_ms;            /* monotonic time of the reading */
+};
+
+struct lambda {
+  struct act base;
+  char function[65];
+  char qualifier[129];
+  char endpoint[512];
+  long poll_ms, refresh_ms, limits_ms, timeout_ms;
+  struct pw_aws *aws;      /* borrowed */
+  struct pw_http http;
+  struct pw_retry retry;
+  struct pw_http_resp resp;
+  struct reading now;
+  /* what AWS would accept, re-read every limits_ms */
+  int have_limits;
+  double limits_at_ms;
+  long limit;              /* the most this qualifier may hold, -1 unknown */
+  int weighted;            /* the alias routes between versions */
+  char limit_text[128];
+};
+
+static pthread_once_t rate_once = PTHREAD_ONCE_INIT;
+static double rate_per_s = 10.0;
+static struct pw_rate rate;
+static long requests;
+
+static void rate_init(void) {
+  /* A burst of one: never more than rate + 1 in any one second. */
+  pw_rate_init(&rate, rate_per_s, 1);
+}
+
+void act_lambda_set_rate(double per_s) {
+  if(per_s > 0 && per_s <= 15)
+    rate_per_s = per_s;
+}
+
+long act_lambda_requests(void) {
+  return __atomic_load_n(&requests, __ATOMIC_RELAXED);
+}
+
+/* The error code as botocore finds it: x-amzn-ErrorType, else the body's
+ * __type/code/Code; anything after ':' and before the last '#' goes. */
+static void aws_error(const struct pw_http_resp *r, char *code, size_t clen,
+                      char *msg, size_t mlen) {
+  char h[256];
+  const char *c = pw_http_header(r, "x-amzn-ErrorType", h, sizeof(h));
+  cJSON *j = cJSON_ParseWithLength(pw_buf_str(&r->body), r->body.len);
+  const char *keys[] = {"__type", "code", "Code"};
+  for(int i = 0; !c && i < 3; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, keys[i]);
+    if(cJSON_IsString(v))
+      c = v->valuestring;
+  }
+  snprintf(code, clen, "%s", c ? c : "");
+  char *colon = strchr(code, ':'), *hash;
+  if(colon)
+    *colon = '\0';
+  if((hash = strrchr(code, '#')) != NULL)
+    memmove(code, hash + 1, strlen(hash));
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
+  if(!cJSON_IsString(m))
+    m = cJSON_GetObjectItemCaseSensitive(j, "Message");
+  snprintf(msg, mlen, "%s", cJSON_IsString(m) ? m->valuestring : "");
+  cJSON_Delete(j);
+}
+
+static int lambda_retryable(const struct pw_http_resp *r) {
+  char code[128], msg[8];
+  if(r->status == 429 || r->status >= 500)
+    return r->status != 501;
+  if(r->status != 400)
+    return 0;
+  aws_error(r, code, sizeof(code), msg, sizeof(msg));
+  return strcmp(code, "ThrottlingException") == 0 ||
+         strcmp(code, "Throttling") == 0 ||
+         strcmp(code, "TooManyRequestsException") == 0 ||
+         strcmp(code, "RequestLimitExceeded") == 0;
+}
+
+/* Maps a failed answer to a code and says why in a->why. */
+static int fail(struct lambda *l, const char *op) {
+  char code[128], msg[160];
+  const struct pw_http_resp *r = &l->resp;
+  aws_error(r, code, sizeof(code), msg, sizeof(msg));
+  act_why(&l->base, "lambda %s %s:%s: HTTP %ld %s%s%s",
+           op, l->function, l->qualifier, r->status, code, msg[0] ? ": " : "",
+           msg);
+  switch(r->status) {
+  case 400:
+    return PW_EREFUSED;
+  case 401:
+  case 403:
+    return PW_EAUTH;
+  case 404:
+    return PW_ENOTFOUND;
+  case 409:
+    return PW_EBUSY;
+  default:
+    return PW_EREMOTE;
+  }
+}
+
+/* One signed request; 0 when an answer came (see l->resp.status). */
+static int call(struct lambda *l, const char *op, const char *method,
+                const char *path, const char *query, const char *body) {
+  char url[1024], err[256];
+  struct pw_aws_signing s;
+  int64_t now = (int64_t)time(NULL) * 1000;
+  int rc = pw_aws_signing(l->aws, "lambda", now, &s, err, sizeof(err));
+  if(rc) {
+    act_why(&l->base, "lambda %s: %s", op, err);
+    return rc == PW_ENOMEM ? rc : PW_EAUTH;
+  }
+  snprintf(url, sizeof(url), "%s%s%s%s", l->endpoint, path, query ? "?" : "",
+           query ? query : "");
+  struct pw_http_req q = {.method = method, .url = url,
+                          .headers = {"Accept: application/json"},
+                          .timeout_ms = l->timeout_ms};
+  if(body) {
+    q.headers[1] = "Content-Type: application/json";
+    q.body = body;
+    q.body_len = strlen(body);
+  }
+  pw_aws_signing_apply(&s, &q);
+  int attempts = 0;
+  rc = pw_http_call(&l->http, &q, &l->retry, &l->resp, &attempts);
+  __atomic_fetch_add(&requests, attempts, __ATOMIC_RELAXED);
+  pw_aws_signing_cleanup(&s);
+  if(rc)
+    act_why(&l->base, "lambda %s %s:%s: %s", op,
+             l->function, l->qualifier, l->resp.error);
+  return rc;
+}
+
+static int json_count(const cJSON *o, const char *key, long *out) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if(!v) {
+    *out = 0;
+    return 0;
+  }
+  if(!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e9 ||
+     v->valuedouble - floor(v->valuedouble) > 0)
+    return PW_EPARSE;
+  *out = (long)v->valuedouble;
+  return 0;
+}
+
+/* Reads a provisioned-concurrency config reply into l->now. */
+static int parse_config(struct lambda *l) {
+  cJSON *j = cJSON_ParseWithLength(pw_buf_str(&l->resp.body), l->resp.body.len);
+  const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "Status");
+  struct reading r = {.have = 1, .at_ms = pw_clock_mono_ms()};
+  int rc = cJSON_IsObject(j) && cJSON_IsString(st) ? 0 : PW_EPARSE;
+  if(rc == 0)
+    rc = json_count(j, "RequestedProvisionedConcurrentExecutions",
+                    &r.requested);
+  if(rc == 0)
+    rc = json_count(j, "AllocatedProvisionedConcurrentExecutions",
+                    &r.allocated);
+  if(rc == 0)
+    rc = json_count(j, "AvailableProvisionedConcurrentExecutions",
+                    &r.available);
+  if(rc == 0) {
+    if(strcmp(st->valuestring, "READY") == 0)
+      r.status = ST_READY;
+    else if(strcmp(st->valuestring, "IN_PROGRESS") == 0)
+      r.status = ST_IN_PROGRESS;
+    else if(strcmp(st->valuestring, "FAILED") == 0)
+      r.status = ST_FAILED;
+    else
+      rc = PW_EPARSE;
+  }
+  if(rc == 0 && r.status == ST_FAILED) {
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(j, "StatusReason");
+    act_why(&l->base, "lambda %s:%s: allocation FAILED: %s", l->function, l->qualifier,
+             cJSON_IsString(why) ? why->valuestring : "(no reason given)");
+    pw_log(PW_LOG_WARN, "%s", l->base.why);
+  }
+  cJSON_Delete(j);
+  if(rc) {
+    act_why(&l->base, "lambda %s:%s: the "
+             "provisioned-concurrency reply is not the documented JSON",
+             l->function, l->qualifier);
+    return rc;
+  }
+  l->now = r;
+  return 0;
+}
+
+/* The provisioned-concurrency path of the function. */
+static void pc_path(const struct lambda *l, char *out, size_t len) {
+  snprintf(out, len, "/2019-09-30/functions/%s/provisioned-concurrency",
+           l->function);
+}
+
+static int read_config(struct lambda *l) {
+  char path[256], query[300];
+  pc_path(l, path, sizeof(path));
+  snprintf(query, sizeof(query), "Qualifier=%s", l->qualifier);
+  int rc = call(l, "GetProvisionedConcurrencyConfig", "GET", path, query,
+                NULL);
+  if(rc)
+    return rc;
+  if(l->resp.status == 200)
+    return parse_config(l);
+  if(l->resp.status == 404) {
+    char code[128], msg[8];
+    aws_error(&l->resp, code, sizeof(code), msg, sizeof(msg));
+    if(strcmp(code, "ProvisionedConcurrencyConfigNotFoundException") == 0) {
+      l->now = (struct reading){1, 0, 0, 0, ST_NONE, pw_clock_mono_ms()};
+      return 0;
+    }
+  }
+  return fail(l, "GetProvisionedConcurrencyConfig");
+}
+
+static void fill(const struct lambda *l, struct act_capacity *out) {
+  const struct reading *r = &l->now;
+  *out = (struct act_capacity){r->requested, r->allocated, r->available,
+                               r->status == ST_IN_PROGRESS ? ACT_F_PENDING
+                                                           : 0u};
+}
+
+static int refresh(struct lambda *l) {
+  double age = pw_clock_mono_ms() - l->now.at_ms;
+  double ttl = (double)(l->now.status == ST_IN_PROGRESS ? l->poll_ms
+                                                        : l->refresh_ms);
+  if(l->now.have && age < ttl)
+    return 0;
+  return read_config(l);
+}
+
+static int lambda_get(struct act *a, struct act_capacity *out) {
+  struct lambda *l = (struct lambda *)a;
+  int rc = refresh(l);
+  if(rc) {
+    *out = (struct act_capacity){-1, -1, -1, 0};
+    return rc;
+  }
+  fill(l, out);
+  return 0;
+}
+
+static cJSON *reply_json(const struct lambda *l) {
+  return cJSON_ParseWithLength(pw_buf_str(&l->resp.body), l->resp.body.len);
+}
+
+/* Does the alias route between versions?  Versions never do. */
+static int read_alias(struct lambda *l) {
+  char path[512];
+  l->weighted = 0;
+  if(strspn(l->qualifier, "0123456789") == strlen(l->qualifier))
+    return 0;
+  snprintf(path, sizeof(path), "/2015-03-31/functions/%s/aliases/%s",
+           l->function, l->qualifier);
+  int rc = call(l, "GetAlias", "GET", path, NULL, NULL);
+  if(rc || l->resp.status != 200)
+    return rc ? rc : fail(l, "GetAlias");
+  cJSON *j = reply_json(l);
+  const cJSON *rcfg = cJSON_GetObjectItemCaseSensitive(j, "RoutingConfig");
+  const cJSON *w = cJSON_GetObjectItemCaseSensitive(
+    rcfg, "AdditionalVersionWeights");
+  l->weighted = cJSON_IsObject(w) && w->child != NULL;
+  cJSON_Delete(j);
+  return 0;
+}
+
+/* ReservedConcurrentExecutions, or -1 when the function has none. */
+static int read_reserved(struct lambda *l, long *out) {
+  char path[256];
+  snprintf(path, sizeof(path), "/2019-09-30/functions/%s/concurrency",
+           l->function);
+  int rc = call(l, "GetFunctionConcurrency", "GET", path, NULL, NULL);
+  if(rc || l->resp.status != 200)
+    return rc ? rc : fail(l, "GetFunctionConcurrency");
+  cJSON *j = reply_json(l);
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+    j, "ReservedConcurrentExecutions");
+  *out = -1;
+  rc = cJSON_IsObject(j) ? 0 : PW_EPARSE;
+  if(rc == 0 && v)
+    rc = json_count(j, "ReservedConcurrentExecutions", out);
+  cJSON_Delete(j);
+  return rc;
+}
+
+static int read_unreserved(struct lambda *l, long *out) {
+  int rc = call(l, "GetAccountSettings", "GET", "/2016-08-19/account-settings",
+                NULL, NULL);
+  if(rc || l->resp.status != 200)
+    return rc ? rc : fail(l, "GetAccountSettings");
+  cJSON *j = reply_json(l);
+  const cJSON *lim = cJSON_GetObjectItemCaseSensitive(j, "AccountLimit");
+  rc = cJSON_IsObject(lim) &&
+       cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(
+         lim, "UnreservedConcurrentExecutions"))
+         ? json_count(lim, "UnreservedConcurrentExecutions", out)
+         : PW_EPARSE;
+  cJSON_Delete(j);
+  return rc;
+}
+
+/* Adds up what the function's other aliases and versions request. */
+static int sum_list_page(struct lambda *l, const cJSON *items, long *others) {
+  size_t ql = strlen(l->qualifier);
+  const cJSON *it;
+  cJSON_ArrayForEach(it, items) {
+    const cJSON *arn = cJSON_GetObjectItemCaseSensitive(it, "FunctionArn");
+    long req;
+    if(!cJSON_IsString(arn) ||
+       json_count(it, "RequestedProvisionedConcurrentExecutions", &req))
+      return PW_EPARSE;
+    size_t n = strlen(arn->valuestring);
+    const char *tail = arn->valuestring + (n > ql ? n - ql : 0);
+    int mine = n > ql && tail[-1] == ':' && strcmp(tail, l->qualifier) == 0;
+    if(!mine)
+      *others += req;
+  }
+  return 0;
+}
+
+static int read_others(struct lambda *l, long *others) {
+  char path[256], *marker = NULL;
+  struct pw_buf q;
+  int rc = 0;
+  pc_path(l, path, sizeof(path));
+  pw_buf_init(&q, 4096);
+  *others = 0;
+  /* 50 a page; 100 pages is far beyond any real function. */
+  for(int page = 0; rc == 0 && page < 100; page++) {
+    pw_buf_reset(&q);
+    /* Canonical order (sorted by name), as libcurl 7.88 signs it raw. */
+    rc = pw_buf_printf(&q, "List=ALL");
+    if(rc == 0 && marker)
+      rc = pw_buf_printf(&q, "&Marker=");
+    if(rc == 0 && marker)
+      rc = pw_http_encode(&q, marker);
+    if(rc == 0)
+      rc = pw_buf_printf(&q, "&MaxItems=50");
+    if(rc == 0)
+      rc = call(l, "ListProvisionedConcurrencyConfigs", "GET", path, q.p,
+                NULL);
+    if(rc)
+      break;
+    if(l->resp.status != 200) {
+      rc = fail(l, "ListProvisionedConcurrencyConfigs");
+      break;
+    }
+    cJSON *j = reply_json(l);
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(
+      j, "ProvisionedConcurrencyConfigs");
+    const cJSON *next = cJSON_GetObjectItemCaseSensitive(j, "NextMarker");
+    rc = cJSON_IsArray(items) ? sum_list_page(l, items, others) : PW_EPARSE;
+    pw_free(marker);
+    marker = NULL;
+    if(rc == 0 && cJSON_IsString(next) && *next->valuestring &&
+       !(marker = pw_strdup(next->valuestring)))
+      rc = PW_ENOMEM;
+    cJSON_Delete(j);
+    if(!marker)
+      break;
+  }
+  pw_free(marker);
+  pw_buf_cleanup(&q);
+  return rc;
+}
+
+static int read_limits(struct lambda *l) {
+  long reserved = -1, unreserved = 0, others = 0;
+  int rc = read_alias(l);
+  if(rc == 0)
+    rc = read_reserved(l, &reserved);
+  if(rc == 0)
+    rc = read_unreserved(l, &unreserved);
+  if(rc == 0)
+    rc = read_others(l, &others);
+  if(rc) {
+    if(rc == PW_EPARSE)
+      act_why(&l->base, "lambda %s: a concurrency "
+               "limit reply is not the documented JSON", l->function);
+    return rc;
+  }
+  long cap = reserved >= 0 ? reserved : unreserved - 100;
+  l->limit = cap - others > 0 ? cap - others : 0;
+  if(reserved >= 0)
+    snprintf(l->limit_text, sizeof(l->limit_text), "reserved concurrency %ld"
+             " less %ld held by other qualifiers", reserved, others);
+  else
+    snprintf(l->limit_text, sizeof(l->limit_text), "unreserved account "
+             "concurrency %ld minus 100, less %ld held by other qualifiers",
+             unreserved, others);
+  l->have_limits = 1;
+  l->limits_at_ms = pw_clock_mono_ms();
+  return 0;
+}
+
+static int lambda_plan(struct act *a, long desired, long *send,
+                       unsigned *flags) {
+  struct lambda *l = (struct lambda *)a;
+  *send = desired;
+  if(desired < 0)
+    return PW_EINVAL;
+  if(!l->have_limits || pw_clock_mono_ms() - l->limits_at_ms >=
+                          (double)l->limits_ms) {
+    int rc = read_limits(l);
+    if(rc == PW_ENOMEM)
+      return rc;
+    if(rc) {
+      /* AWS still checks the limits itself; an unreadable limit must not
+       * stop a scale-up.  Say so and go on with what is known. */
+      pw_log(PW_LOG_WARN, "%s; going on without the limit check",
+             l->base.why);
+      if(!l->have_limits)
+        return 0;
+    }
+  }
+  if(l->weighted) {
+    act_why(a, "lambda %s:%s: the alias routes "
+             "between versions; AWS refuses provisioned concurrency on a "
+             "weighted alias", l->function, l->qualifier);
+    *flags |= ACT_F_REFUSED;
+    return PW_EREFUSED;
+  }
+  if(desired > l->limit) {
+    *send = l->limit;
+    *flags |= ACT_F_LIMITED;
+    act_why(a, "lambda %s:%s: %ld cut to %ld, the "
+             "most AWS accepts (%s)", l->function, l->qualifier, desired,
+             l->limit, l->limit_text);
+  }
+  return 0;
+}
+
+static int write_config(struct lambda *l, long n) {
+  char path[256], query[300], body[96];
+  pc_path(l, path, sizeof(path));
+  snprintf(query, sizeof(query), "Qualifier=%s", l->qualifier);
+  if(n == 0) {
+    int rc = call(l, "DeleteProvisionedConcurrencyConfig", "DELETE", path,
+                  query, NULL);
+    if(rc)
+      return rc;
+    if(l->resp.status != 204 && l->resp.status != 200 &&
+       l->resp.status != 404)
+      return fail(l, "DeleteProvisionedConcurrencyConfig");
+    l->now = (struct reading){1, 0, 0, 0, ST_NONE, pw_clock_mono_ms()};
+    return 0;
+  }
+  snprintf(body, sizeof(body), "{\"ProvisionedConcurrentExecutions\": %ld}",
+           n);
+  int rc = call(l, "PutProvisionedConcurrencyConfig", "PUT", path, query,
+                body);
+  if(rc)
+    return rc;
+  if(l->resp.status != 202 && l->resp.status != 200) {
+    rc = fail(l, "PutProvisionedConcurrencyConfig");
+    if(rc == PW_EREFUSED)
+      l->have_limits = 0;  /* AWS knows better: read the limits again */
+    return rc;
+  }
+  return parse_config(l);
+}
+
+static int lambda_set(struct act *a, long desired, struct act_capacity *out) {
+  struct lambda *l = (struct lambda *)a;
+  unsigned flags = 0;
+  long send;
+  a->why[0] = '\0';
+  int rc = refresh(l);
+  if(rc == 0)
+    rc = act_plan(a, desired, &send, &flags);
+  if(rc == 0 && l->now.requested == send && l->now.status != ST_FAILED) {
+    fill(l, out);
+    out->flags |= flags | ACT_F_UNCHANGED;
+    return 0;
+  }
+  if(rc == 0)
+    rc = write_config(l, send);
+  if(rc == PW_EBUSY)
+    flags |= ACT_F_PENDING;
+  if(l->now.have)
+    fill(l, out);
+  else
+    *out = (struct act_capacity){-1, -1, -1, 0};
+  out->flags |= flags;
+  if(rc && rc != PW_EREFUSED)
+    l->now.at_ms = -1e18;  /* read it again next time */
+  return rc;
+}
+
+static void lambda_free(struct act *a) {
+  struct lambda *l = (struct lambda *)a;
+  pw_http_resp_cleanup(&l->resp);
+  pw_http_cleanup(&l->http);
+  pw_free(l);
+}
+
+static const struct act_ops lambda_ops = {"lambda", lambda_get, lambda_plan,
+                                          lambda_set, lambda_free};
+
+static int check_names(const struct act_lambda_cfg *c, char *err,
+                       size_t errlen) {
+  static const char name_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"
+                                   "NOPQRSTUVWXYZ0123456789-_";
+  size_t fl = c->function ? strlen(c->function) : 0;
+  size_t ql = c->qualifier ? strlen(c->qualifier) : 0;
+  if(fl == 0 || fl > 64 || strspn(c->function, name_chars) != fl) {
+    snprintf(err, errlen, "function: give the plain function name, 1 to 64 "
+             "of [A-Za-z0-9_-] (not an ARN)");
+    return PW_EINVAL;
+  }
+  if(ql && strcmp(c->qualifier, "$LATEST") == 0) {
+    snprintf(err, errlen, "qualifier: AWS refuses provisioned concurrency "
+             "on $LATEST; use a published version or an alias");
+    return PW_EINVAL;
+  }
+  if(ql == 0 || ql > 128 || strspn(c->qualifier, name_chars) != ql) {
+    snprintf(err, errlen, "qualifier: an alias or version, 1 to 128 of "
+             "[A-Za-z0-9_-]");
+    return PW_EINVAL;
+  }
+  return 0;
+}
+
+int act_lambda_new(const struct act_lambda_cfg *c, struct pw_aws *aws,
+                   struct act **out, char *err, size_t errlen) {
+  *out = NULL;
+  int rc = check_names(c, err, errlen);
+  if(rc)
+    return rc;
+  struct lambda *l = pw_calloc(1, sizeof(*l));
+  if(!l)
+    return PW_ENOMEM;
+  l->base.ops = &lambda_ops;
+  snprintf(l->function, sizeof(l->function), "%s", c->function);
+  snprintf(l->qualifier, sizeof(l->qualifier), "%s", c->qualifier);
+  l->aws = aws;
+  l->poll_ms = c->poll_ms > 0 ? c->poll_ms : 10000;
+  l->refresh_ms = c->refresh_ms > 0 ? c->refresh_ms : 60000;
+  l->limits_ms = c->limits_ms > 0 ? c->limits_ms : 300000;
+  l->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 10000;
+  pthread_once(&rate_once, rate_init);
+  pw_retry_default(&l->retry);
+  if(c->retry_base_ms > 0)
+    l->retry.base_ms = c->retry_base_ms;
+  l->retry.retryable = lambda_retryable;
+  l->retry.rate = &rate;
+  pw_http_resp_init(&l->resp);
+  rc = pw_http_init(&l->http);
+  if(rc == 0 && pw_aws_endpoint(aws, "LAMBDA", "lambda", l->endpoint,
+                                sizeof(l->endpoint))) {
+    snprintf(err, errlen, "AWS_ENDPOINT_URL_LAMBDA: not an http(s) URL");
+    rc = PW_EINVAL;
+  }
+  if(rc) {
+    lambda_free(&l->base);
+    return rc;
+  }
+  *out = &l->base;
+  return 0;
+}

@@ -1,0 +1,52 @@
+/*
+ * A YAML document as a tree (libyaml's parser underneath), with the line
+ * and column of every node so that errors can name them.  Anchors and
+ * aliases are refused; tags are ignored.  Used for kubeconfig files and
+ * for prewarm's own configuration.
+ */
+#ifndef PW_YAML_H
+#define PW_YAML_H
+
+#include <stddef.h>
+
+#include "pw_err.h"
+
+enum pw_yaml_type { PW_YAML_SCALAR, PW_YAML_MAP, PW_YAML_SEQ };
+
+struct pw_yaml {
+  enum pw_yaml_type type;
+  char *key;            /* the key, when this node is a map's value */
+  char *value;          /* a scalar's text, else NULL */
+  int quoted;           /* a scalar written in quotes */
+  size_t line, col;     /* 1-based position in the file */
+  struct pw_yaml **kids;/* a map's values (keys in kid->key) or a list */
+  size_t nkids;
+};
+
+/*
+ * Parses the first document of `text` (len bytes).  Returns 0 and *out,
+ * or PW_EPARSE with err "LINE:COL: problem", or PW_ENOMEM.  An empty
+ * document gives an empty map.  Free with pw_yaml_free().
+ */
+int pw_yaml_parse(const char *text, size_t len, struct pw_yaml **out,
+                  char *err, size_t errlen) PW_WUR;
+
+/* Reads a whole file (at most max bytes) and parses it; err is prefixed
+ * with the path. */
+int pw_yaml_load(const char *path, size_t max, struct pw_yaml **out,
+                 char *err, size_t errlen) PW_WUR;
+
+void pw_yaml_free(struct pw_yaml **np);
+
+/* The value under `key` in map n, or NULL (also when n is not a map). */
+const struct pw_yaml *pw_yaml_get(const struct pw_yaml *n, const char *key);
+
+/* The scalar text under `key`, or NULL when absent or not a scalar. */
+const char *pw_yaml_str(const struct pw_yaml *n, const char *key);
+
+/* Decodes base64 (standard alphabet, padding optional, whitespace
+ * skipped) into a new NUL-terminated buffer the caller frees.
+ * PW_EPARSE on a bad character, PW_ENOMEM. */
+int pw_base64_decode(const char *in, char **out, size_t *outlen) PW_WUR;
+
+#endif
