@@ -7,7 +7,9 @@
  *
  * MODE is replicas or hpa-min-replicas; K8S_KIND names the workload kind.
  * Steps: "get", "set:N", "sleep:MS", "until-ready:N:TIMEOUT_MS" (gets until
- * ready == N).  Each step prints one line:
+ * ready == N), "run:FILE" (runs a shell script).  An empty NAMESPACE means
+ * the default; K8S_KUBECONFIG and K8S_SA_DIR set the kubeconfig path and
+ * the service-account folder.  Each step prints one line:
  *   STEP rc=CODE requested=R current=C ready=Y flags=F why=TEXT
  * Configuration comes from the environment, as in production.
  */
@@ -48,6 +50,13 @@ static int run_steps(struct act *a, char **steps, int n) {
       rc = act_get(a, &c);
     } else if(sscanf(steps[i], "set:%ld", &v) == 1) {
       rc = act_set(a, v, &c);
+    } else if(strncmp(steps[i], "run:", 4) == 0) {
+      /* A shell script between ticks, e.g. to rotate a token. */
+      char cmd[600];
+      snprintf(cmd, sizeof(cmd), "sh '%s'", steps[i] + 4);
+      if(system(cmd) != 0)
+        fprintf(stderr, "act_script: %s failed\n", cmd);
+      continue;
     } else if(sscanf(steps[i], "sleep:%ld", &v) == 1) {
       pw_sleep_ms(v);
       continue;
@@ -90,7 +99,9 @@ int main(int argc, char **argv) {
     first = 4;
   } else if(argc >= 5 && strcmp(argv[1], "k8s") == 0) {
     struct act_k8s_cfg c = {.mode = argv[2], .kind = getenv("K8S_KIND"),
-                            .namespace_ = argv[3],
+                            .namespace_ = argv[3][0] ? argv[3] : NULL,
+                            .kubeconfig = getenv("K8S_KUBECONFIG"),
+                            .sa_dir = getenv("K8S_SA_DIR"),
                             .name = argv[4], .retry_base_ms = 50};
     rc = act_k8s_new(&c, &a, err, sizeof(err));
     first = 5;
