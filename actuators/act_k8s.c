@@ -62,27 +62,17 @@ static void k8s_free(struct act *a) {
   pw_free(k);
 }
 
+/* Reads a small file, trimmed; the caller frees *out. */
 static int read_file(const char *path, size_t max, char **out) {
-  char chunk[4096];
   struct pw_buf b;
-  size_t n;
-  int rc = 0;
-  FILE *f = fopen(path, "rb");
-  *out = NULL;
-  if(!f)
-    return PW_EIO;
   pw_buf_init(&b, max);
-  while(rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    rc = pw_buf_append(&b, chunk, n);
-  fclose(f);
-  if(rc == 0)
-    rc = pw_buf_append(&b, "", 0);
+  int rc = pw_buf_read_file(&b, path);
+  *out = NULL;
   if(rc) {
     pw_buf_cleanup(&b);
     return rc;
   }
-  while(b.len && strchr(" \t\r\n", b.p[b.len - 1]))
-    b.p[--b.len] = '\0';
+  pw_buf_rtrim(&b);
   *out = b.p;
   return 0;
 }

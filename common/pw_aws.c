@@ -258,28 +258,16 @@ int pw_aws_endpoint(const struct pw_aws *a, const char *service_id,
 static int read_token(const char *path, char **out, char *err,
                       size_t errlen) {
   struct pw_buf b;
-  char chunk[4096];
-  size_t n;
-  int rc = 0;
-  FILE *f = fopen(path, "rb");
-  *out = NULL;
-  if(!f) {
-    snprintf(err, errlen, "%s: cannot open the token file", path);
-    return PW_EIO;
-  }
   pw_buf_init(&b, TOKEN_FILE_MAX);
-  while(rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    rc = pw_buf_append(&b, chunk, n);
-  fclose(f);
-  if(rc == 0)
-    rc = pw_buf_append(&b, "", 0);
+  int rc = pw_buf_read_file(&b, path);
+  *out = NULL;
   if(rc) {
-    snprintf(err, errlen, "%s: token file too large or out of memory", path);
+    snprintf(err, errlen, "%s: %s", path, rc == PW_EIO
+             ? "cannot read the token file" : "token file too large");
     pw_buf_cleanup(&b);
     return rc;
   }
-  while(b.len > 0 && strchr(" \t\r\n", b.p[b.len - 1]))
-    b.p[--b.len] = '\0';
+  pw_buf_rtrim(&b);
   if(b.len == 0) {
     snprintf(err, errlen, "%s: the token file is empty", path);
     pw_buf_cleanup(&b);

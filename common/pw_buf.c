@@ -78,3 +78,24 @@ void pw_buf_cleanup(struct pw_buf *b) {
   pw_free(b->p);
   pw_buf_init(b, b->max);
 }
+
+int pw_buf_read_file(struct pw_buf *b, const char *path) {
+  char chunk[4096];
+  size_t n;
+  int rc = 0;
+  FILE *f = fopen(path, "rb");
+  if(!f)
+    return PW_EIO;
+  while(rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+    rc = pw_buf_append(b, chunk, n);
+  if(rc == 0 && ferror(f))
+    rc = PW_EIO;
+  fclose(f);
+  /* An empty file still leaves a terminated, empty string. */
+  return rc ? rc : pw_buf_append(b, "", 0);
+}
+
+void pw_buf_rtrim(struct pw_buf *b) {
+  while(b->len > 0 && strchr(" \t\r\n", b->p[b->len - 1]))
+    b->p[--b->len] = '\0';
+}

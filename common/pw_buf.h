@@ -27,6 +27,13 @@ int pw_buf_append(struct pw_buf *b, const void *data, size_t n) PW_WUR;
 int pw_buf_printf(struct pw_buf *b, const char *fmt, ...) PW_PRINTF(2, 3)
   PW_WUR;
 
+/* Appends the whole file at path.  PW_EIO when it cannot be opened or
+ * read, PW_ETOOBIG past the cap, PW_ENOMEM. */
+int pw_buf_read_file(struct pw_buf *b, const char *path) PW_WUR;
+
+/* Removes trailing spaces, tabs and line ends. */
+void pw_buf_rtrim(struct pw_buf *b);
+
 /* Empties the buffer and keeps its memory. */
 void pw_buf_reset(struct pw_buf *b);
 

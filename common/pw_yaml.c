@@ -151,7 +151,10 @@ static int parse_doc(struct ctx *c, struct pw_yaml **out) {
   if(e.type == YAML_STREAM_END_EVENT) {
     yaml_event_delete(&e);
     *out = pw_calloc(1, sizeof(**out));
-    return *out ? 0 : PW_ENOMEM;
+    if(!*out)
+      return PW_ENOMEM;
+    (*out)->type = PW_YAML_MAP;
+    return 0;
   }
   yaml_event_delete(&e);
   if((rc = next(c, &e)) != 0)
@@ -168,7 +171,8 @@ int pw_yaml_parse(const char *text, size_t len, struct pw_yaml **out,
   yaml_parser_set_input_string(&c.p, (const unsigned char *)text, len);
   int rc = parse_doc(&c, out);
   yaml_parser_delete(&c.p);
-  if(rc == 0 && (*out)->type == PW_YAML_SCALAR && !(*out)->value[0])
+  if(rc == 0 && (*out)->type == PW_YAML_SCALAR &&
+     !(*out)->value[0] && !(*out)->quoted)
     (*out)->type = PW_YAML_MAP;  /* "---" alone: an empty document */
   if(rc == PW_ENOMEM)
     snprintf(err, errlen, "out of memory");
@@ -177,21 +181,14 @@ int pw_yaml_parse(const char *text, size_t len, struct pw_yaml **out,
 
 int pw_yaml_load(const char *path, size_t max, struct pw_yaml **out,
                  char *err, size_t errlen) {
-  char chunk[4096], inner[256];
+  char inner[256];
   struct pw_buf b;
-  size_t n;
-  int rc = 0;
-  FILE *f = fopen(path, "rb");
-  *out = NULL;
-  if(!f) {
-    snprintf(err, errlen, "%s: cannot open", path);
-    return PW_EIO;
-  }
   pw_buf_init(&b, max);
-  while(rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-    rc = pw_buf_append(&b, chunk, n);
-  fclose(f);
-  if(rc) {
+  int rc = pw_buf_read_file(&b, path);
+  *out = NULL;
+  if(rc == PW_EIO) {
+    snprintf(err, errlen, "%s: cannot read", path);
+  } else if(rc) {
     snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
   } else {
     rc = pw_yaml_parse(pw_buf_str(&b), b.len, out, inner, sizeof(inner));
