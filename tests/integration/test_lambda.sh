@@ -120,6 +120,15 @@ check "persistent 5xx: an error naming it, capacity as it was" \
   sh -c "grep -q '^set:9 rc=the remote API failed .*HTTP 500 ServiceException' '$T/o8' && \
          grep -q '^get rc=ok requested=3 current=3 ready=3' '$T/o8'"
 
+# A slow answer past the timeout is retried; a missing function is named.
+curl -s -X POST "$URL/_control" -d '{"fail": [{"op": "GetProvisionedConcurrencyConfig", "delay_s": 2, "count": 1}]}' >/dev/null
+lam ACT_TIMEOUT_MS=700 "$TOOLS/act_script" lambda api live get >"$T/o8b" 2>&1
+check "a reply slower than the timeout: given up and retried" \
+  grep -q '^get rc=ok requested=3 ' "$T/o8b"
+lam "$TOOLS/act_script" lambda nosuch live get >"$T/o8c" 2>&1
+check "a missing function: not found, with AWS's message" \
+  grep -q '^get rc=not found .*nosuch:live: HTTP 404 ResourceNotFoundException: Function not found' "$T/o8c"
+
 # 6. The shared rate budget: 40 reads as fast as the actuator allows.
 before=$(wc -l <"$T/log.jsonl")
 lam ACT_REFRESH_MS=1 ACT_POLL_MS=1 "$TOOLS/act_script" lambda api live \
@@ -131,7 +140,7 @@ t = [json.loads(l)["t"] for l in open(sys.argv[1])][int(sys.argv[2]):]
 assert len(t) >= 40, len(t)
 worst = max(sum(1 for u in t if s <= u < s + 1.0) for s in t)
 print("# busiest second:", worst, "requests")
-assert worst <= 11, worst
+assert worst <= 15, worst
 ' "$T/log.jsonl" "$before"
 
 # 7. Credentials: a session token, a wrong secret, web identity, container.
@@ -157,20 +166,22 @@ SH
 env -i PATH="$PATH" AWS_REGION=eu-west-1 AWS_ENDPOINT_URL_LAMBDA="$URL" \
   AWS_ENDPOINT_URL_STS="$URL" AWS_ROLE_ARN=arn:aws:iam::123456789012:role/prewarm \
   AWS_WEB_IDENTITY_TOKEN_FILE="$T/web-token" AWS_ROLE_SESSION_NAME=prewarm-test \
-  "$TOOLS/act_script" lambda api live get >"$T/o12" 2>&1
+  ACT_REFRESH_MS=1 "$TOOLS/act_script" lambda api live get sleep:5 get >"$T/o12" 2>&1
 sh "$T/rotate.sh"
 env -i PATH="$PATH" AWS_REGION=eu-west-1 AWS_ENDPOINT_URL_LAMBDA="$URL" \
   AWS_ENDPOINT_URL_STS="$URL" AWS_ROLE_ARN=arn:aws:iam::123456789012:role/prewarm \
   AWS_WEB_IDENTITY_TOKEN_FILE="$T/web-token" \
   "$TOOLS/act_script" lambda api live get >>"$T/o12" 2>&1
+# Credentials that expire within 15 minutes (600 s here) are refreshed
+# before each use: three STS calls for three reads.
 check "web identity: STS (unsigned) then signed calls with its session token" \
-  sh -c "[ \$(grep -c '^get rc=ok requested=3 ' '$T/o12') = 2 ] && \
-         [ $(ops AssumeRoleWithWebIdentity 200) = 2 ] && \
+  sh -c "[ \$(grep -c '^get rc=ok requested=3 ' '$T/o12') = 3 ] && \
+         [ $(ops AssumeRoleWithWebIdentity 200) = 3 ] && \
          ! grep '\"AssumeRoleWithWebIdentity\"' '$T/log.jsonl' | grep -q '\"authorization\": true'"
 check "the rotated token file is read again" "$PY" -c '
 import json, sys
 b = [json.loads(l)["body"] for l in open(sys.argv[1]) if "AssumeRole" in l]
-assert "WebIdentityToken=jwt-one" in b[0] and "WebIdentityToken=jwt-two" in b[1], b
+assert "WebIdentityToken=jwt-one" in b[0] and "WebIdentityToken=jwt-two" in b[2], b
 assert "RoleSessionName=prewarm-test" in b[0], b[0]
 ' "$T/log.jsonl"
 

@@ -92,6 +92,7 @@ int main(int argc, char **argv) {
     struct act_lambda_cfg c = {.function = argv[2], .qualifier = argv[3],
                                .poll_ms = env_long("ACT_POLL_MS", 200),
                                .refresh_ms = env_long("ACT_REFRESH_MS", 200),
+                               .timeout_ms = env_long("ACT_TIMEOUT_MS", 0),
                                .retry_base_ms = 50};
     rc = pw_aws_new(&aws, err, sizeof(err));
     if(rc == 0)
@@ -102,7 +103,8 @@ int main(int argc, char **argv) {
                             .namespace_ = argv[3][0] ? argv[3] : NULL,
                             .kubeconfig = getenv("K8S_KUBECONFIG"),
                             .sa_dir = getenv("K8S_SA_DIR"),
-                            .name = argv[4], .retry_base_ms = 50};
+                            .name = argv[4], .retry_base_ms = 50,
+                            .timeout_ms = env_long("ACT_TIMEOUT_MS", 0)};
     rc = act_k8s_new(&c, &a, err, sizeof(err));
     first = 5;
   } else {
