@@ -15,7 +15,7 @@ PKG_CONFIG ?= pkg-config
 # Debian packages the build and the tests need (checked by `make deps`).
 DEB_PKGS := gcc make pkg-config libgsl-dev libcmocka-dev python3 python3-numpy \
             libcurl4-openssl-dev libcjson-dev libyaml-dev \
-            python3-botocore openssl curl
+            python3-botocore openssl curl prometheus
 
 # V=1 shows the full commands.
 ifeq ($(V),1)

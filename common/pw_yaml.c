@@ -256,3 +256,22 @@ int pw_base64_decode(const char *in, char **out, size_t *outlen) {
     *outlen = w;
   return 0;
 }
+
+int pw_base64_encode(struct pw_buf *out, const void *data, size_t n) {
+  static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                          "0123456789+/";
+  const unsigned char *p = data;
+  int rc = 0;
+  for(size_t i = 0; rc == 0 && i < n; i += 3) {
+    unsigned v = (unsigned)p[i] << 16;
+    if(i + 1 < n)
+      v |= (unsigned)p[i + 1] << 8;
+    if(i + 2 < n)
+      v |= p[i + 2];
+    char q[4] = {a[v >> 18], a[(v >> 12) & 63],
+                 i + 1 < n ? a[(v >> 6) & 63] : '=',
+                 i + 2 < n ? a[v & 63] : '='};
+    rc = pw_buf_append(out, q, 4);
+  }
+  return rc;
+}

@@ -49,4 +49,8 @@ const char *pw_yaml_str(const struct pw_yaml *n, const char *key);
  * PW_EPARSE on a bad character, PW_ENOMEM. */
 int pw_base64_decode(const char *in, char **out, size_t *outlen) PW_WUR;
 
+/* Appends the base64 encoding (standard alphabet, padded) of n bytes. */
+struct pw_buf;
+int pw_base64_encode(struct pw_buf *out, const void *data, size_t n) PW_WUR;
+
 #endif

@@ -4,32 +4,6 @@
 
 #include "../common/pw_alloc.h"
 
-int tel_samples_push(struct tel_samples *s, int64_t ts_ms, double v) {
-  if(s->n == s->cap) {
-    if(s->cap >= TEL_SAMPLES_MAX)
-      return PW_ETOOBIG;
-    size_t ncap = s->cap ? s->cap * 2 : 64;
-    int64_t *t = pw_realloc(s->ts_ms, ncap * sizeof(*t));
-    if(!t)
-      return PW_ENOMEM;
-    s->ts_ms = t;
-    double *nv = pw_realloc(s->v, ncap * sizeof(*nv));
-    if(!nv)
-      return PW_ENOMEM;
-    s->v = nv;
-    s->cap = ncap;
-  }
-  s->ts_ms[s->n] = ts_ms;
-  s->v[s->n++] = v;
-  return 0;
-}
-
-void tel_samples_cleanup(struct tel_samples *s) {
-  pw_free(s->ts_ms);
-  pw_free(s->v);
-  memset(s, 0, sizeof(*s));
-}
-
 struct csv_source {
   struct tel_source base;
   double *v;

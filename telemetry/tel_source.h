@@ -37,7 +37,34 @@ struct tel_source_ops {
 
 struct tel_source {
   const struct tel_source_ops *ops;
+  /* Why the last fetch failed, or what it had to skip; never a secret. */
+  char why[256];
+  long errors;     /* fetches that failed */
+  long rejected;   /* samples refused: non-finite, negative, duplicated,
+                    * out of order or off the step grid */
 };
+
+/* Sets src->why (printf-style), cutting it to size. */
+void tel_why(struct tel_source *src, const char *fmt, ...) PW_PRINTF(2, 3);
+
+/*
+ * Counters to rates, where a source is asked to: the increase between
+ * consecutive samples of a cumulative counter, per second.  A drop is a
+ * counter reset (the process restarted): the increase is then the new
+ * value itself, as Prometheus's rate() counts it.  The first sample only
+ * primes the state.  NAN samples pass through and do not prime.
+ */
+struct tel_counter {
+  int have;
+  int64_t last_ts_ms;
+  double last;
+  long resets;
+};
+
+/* Rewrites s->v[from..n) from counter values to rates per second and
+ * drops the priming sample; returns how many samples remain in s. */
+size_t tel_counter_apply(struct tel_counter *c, struct tel_samples *s,
+                         size_t from);
 
 static inline int tel_fetch(struct tel_source *src, int64_t from_ms,
                             int64_t to_ms, struct tel_samples *out) {

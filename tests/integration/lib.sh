@@ -44,3 +44,38 @@ start_server() {
 field() {
   sed -n "${3:-\$}p" "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
 }
+
+# free_port: a port nothing listens on now (for servers that must be told
+# their port; a small race, acceptable in tests).
+free_port() {
+  "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_prometheus CONFIG DATA_DIR [FLAGS...]: a real Prometheus from
+# Debian's package on a free loopback port; sets PROM_URL.  Stopped (and,
+# if it hangs on remote-write flushing, killed) at exit.
+start_prometheus() {
+  cfg=$1 data=$2
+  shift 2
+  pport=$(free_port)
+  prometheus --config.file="$cfg" --storage.tsdb.path="$data" \
+    --web.listen-address=127.0.0.1:"$pport" "$@" >"$T/prometheus.log" 2>&1 &
+  PROM_PID=$!
+  PIDS="$PROM_PID $PIDS"
+  PROM_URL="http://127.0.0.1:$pport"
+  for _ in $(seq 1 150); do
+    curl -sf "$PROM_URL/-/ready" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  tail -5 "$T/prometheus.log"
+  return 1
+}
+
+stop_prometheus() {
+  kill "$PROM_PID" 2>/dev/null
+  for _ in $(seq 1 50); do
+    kill -0 "$PROM_PID" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -9 "$PROM_PID" 2>/dev/null
+}
