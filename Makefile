@@ -15,7 +15,8 @@ PKG_CONFIG ?= pkg-config
 # Debian packages the build and the tests need (checked by `make deps`).
 DEB_PKGS := gcc make pkg-config libgsl-dev libcmocka-dev python3 python3-numpy \
             libcurl4-openssl-dev libcjson-dev libyaml-dev \
-            python3-botocore openssl curl prometheus
+            python3-botocore openssl curl prometheus \
+            libpq-dev postgresql
 
 # V=1 shows the full commands.
 ifeq ($(V),1)
@@ -40,10 +41,10 @@ CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all \
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-PKGS       := gsl libcurl libcjson yaml-0.1
+PKGS       := gsl libcurl libcjson yaml-0.1 libpq
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
-               echo -lgsl -lgslcblas -lcurl -lcjson -lyaml)
+               echo -lgsl -lgslcblas -lcurl -lcjson -lyaml -lpq)
 LDLIBS    += $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC := $(wildcard common/*.c forecast/*.c actuators/*.c telemetry/*.c) \

@@ -68,6 +68,7 @@ size_t tel_counter_apply(struct tel_counter *c, struct tel_samples *s,
 
 static inline int tel_fetch(struct tel_source *src, int64_t from_ms,
                             int64_t to_ms, struct tel_samples *out) {
+  src->why[0] = '\0';
   return src->ops->fetch(src, from_ms, to_ms, out);
 }
 

@@ -79,3 +79,41 @@ stop_prometheus() {
   done
   kill -9 "$PROM_PID" 2>/dev/null
 }
+
+# start_postgres: a throwaway PostgreSQL cluster from Debian's packages
+# (initdb + pg_ctl) on a free loopback port, run as the postgres user when
+# we are root (initdb refuses root); sets PGPORT_TEST and PG_DATA, and
+# PG_AS for running its tools.  Every statement is logged to PG_LOG.
+pg_bin() {
+  for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && b=$d; done
+  echo "${b:-}"
+}
+start_postgres() {
+  PG_BIN=$(pg_bin)
+  [ -n "$PG_BIN" ] || return 1
+  PG_AS=""
+  if [ "$(id -u)" = 0 ]; then
+    PG_AS="runuser -u postgres --"
+    chmod 755 "$T"
+  fi
+  PG_DIR="$T/pg"
+  mkdir -p "$PG_DIR"
+  [ -n "$PG_AS" ] && chown postgres "$PG_DIR"
+  PG_DATA="$PG_DIR/data"
+  PG_LOG="$PG_DIR/log"
+  $PG_AS "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U prewarm >/dev/null 2>&1 || return 1
+  PGPORT_TEST=$(free_port)
+  pg_ctl_start
+}
+pg_ctl_start() {
+  $PG_AS "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w \
+    -o "-k $PG_DIR -h 127.0.0.1 -p $PGPORT_TEST -c fsync=off -c log_statement=all" \
+    start >/dev/null 2>&1
+}
+pg_ctl_stop() {
+  $PG_AS "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1
+}
+# psql_test SQL: runs SQL in the test cluster.
+psql_test() {
+  psql -q -h 127.0.0.1 -p "$PGPORT_TEST" -U prewarm -d postgres -v ON_ERROR_STOP=1 -c "$1"
+}
