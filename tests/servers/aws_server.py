@@ -54,7 +54,7 @@ def aws_error(status, code, message, headers=None):
     return Reply(status, {"Type": "User", "message": message}, code, h)
 
 
-def check_signature(handler, body):
+def check_signature(handler, body, want_service="lambda"):
     auth = handler.headers.get("Authorization")
     if not auth or not auth.startswith("AWS4-HMAC-SHA256 "):
         raise aws_error(403, "MissingAuthenticationTokenException",
@@ -72,7 +72,7 @@ def check_signature(handler, body):
     if token is not None and "x-amz-security-token" not in signed:
         raise aws_error(403, "InvalidSignatureException",
                         "x-amz-security-token must be signed")
-    if region != STATE["region"] or service != "lambda" or term != "aws4_request":
+    if region != STATE["region"] or service != want_service or term != "aws4_request":
         raise aws_error(403, "InvalidSignatureException",
                         "Credential should be scoped to a valid region/service")
     amzdate = handler.headers.get("X-Amz-Date", "")
@@ -298,6 +298,34 @@ def container(handler):
                      time.gmtime(now() + c.get("duration_s", 3600)))}
 
 
+def get_metric_data(req):
+    """Serves STATE["metrics"]: {"FunctionName=f,Resource=f:q|Metric":
+    {epoch: value}}, with exact dimension matching, StartTime inclusive,
+    EndTime exclusive, and pages of STATE["cw_page"] points."""
+    q = req["MetricDataQueries"][0]
+    ms = q["MetricStat"]
+    dims = ",".join("%s=%s" % (d["Name"], d["Value"])
+                    for d in ms["Metric"]["Dimensions"])
+    if ms["Metric"]["Namespace"] != "AWS/Lambda" or ms["Period"] % 60 or \
+            not isinstance(req["StartTime"], (int, float)):
+        raise Reply(400, {"__type": "#InvalidParameterValue",
+                          "message": "bad request"}, "InvalidParameterValue")
+    series = STATE.get("metrics", {}).get(dims + "|" + ms["Metric"]["MetricName"], {})
+    pts = sorted((int(t), v) for t, v in series.items()
+                 if req["StartTime"] <= int(t) < req["EndTime"])
+    start = int(req.get("NextToken", "0/x").split("/")[0])
+    size = STATE.get("cw_page", 100800)
+    page = pts[start:start + size]
+    out = {"MetricDataResults": [{"Id": q["Id"], "Label": ms["Metric"]["MetricName"],
+                                  "Timestamps": [t for t, _ in page],
+                                  "Values": [v for _, v in page],
+                                  "StatusCode": "Complete"}], "Messages": []}
+    if start + size < len(pts):
+        out["MetricDataResults"][0]["StatusCode"] = "PartialData"
+        out["NextToken"] = "%d/opaque+token==" % (start + size)
+    return out
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -338,6 +366,9 @@ class Handler(BaseHTTPRequestHandler):
                 for f in json.loads(body).get("fail", []):
                     FAULTS.append(f)
             return self.reply(200, {})
+        if url.path == "/" and self.command == "POST" and \
+                self.headers.get("X-Amz-Target"):
+            return self.cloudwatch(body)
         if url.path == "/" and self.command == "POST":
             form = dict(urllib.parse.parse_qsl(body.decode()))
             status, xml = sts(form)
@@ -372,6 +403,32 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(r.status, r.body, headers=r.headers)
         self.record(op, status, body)
         return self.reply(status, out)
+
+    def cloudwatch(self, body):
+        op = "GetMetricData"
+        try:
+            check_signature(self, body, "monitoring")
+            if self.headers.get("X-Amz-Target") != \
+                    "GraniteServiceVersion20100801.GetMetricData" or \
+                    self.headers.get("Content-Type") != "application/x-amz-json-1.0" or \
+                    self.headers.get("x-amzn-query-mode") != "true":
+                raise Reply(400, {"__type": "com.amazon.coral.service#"
+                                  "UnknownOperationException"}, "Unknown")
+            f = take_fault(op)
+            if f:
+                time.sleep(f.get("delay_s", 0))
+                if f.get("status"):
+                    code = "Throttling" if f["status"] == 400 else "InternalFailure"
+                    raise Reply(f["status"], {"__type": "com.amazonaws.cloudwatch#"
+                                              + code, "message": "injected"},
+                                code, {"x-amzn-query-error": code + ";Sender"})
+            out = get_metric_data(json.loads(body))
+        except Reply as r:
+            self.record(op, r.status, body)
+            return self.reply(r.status, r.body, "application/x-amz-json-1.0",
+                              r.headers)
+        self.record(op, 200, body)
+        return self.reply(200, out, "application/x-amz-json-1.0")
 
     do_GET = do_PUT = do_POST = do_DELETE = handle_any
 

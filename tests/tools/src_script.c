@@ -3,13 +3,14 @@
  *
  *   src_script prom URL QUERY STEP_S (FROM_S TO_S | STEP...)
  *   src_script pg CONNINFO QUERY STEP_S (FROM_S TO_S | STEP...)
+ *   src_script cw FUNCTION[:QUALIFIER] METRIC STEP_S (FROM_S TO_S | STEP...)
  *
  * Steps: "fetch:FROM_S:TO_S", "run:FILE" (a shell script), "sleep:MS".
  * FROM_S and TO_S are Unix seconds, or "now-N" for N seconds ago.  Each
  * fetch prints "rc=CODE n=N nan=K rejected=R errors=E why=TEXT", then one
  * "TS_MS VALUE" line per sample.  From the environment: PROM_TOKEN_FILE,
  * PROM_USER + PROM_PASSWORD_FILE, PROM_CA_FILE, PG_COUNTER=1,
- * SRC_TIMEOUT_MS.
+ * CW_FILL_ZERO=1, CW_SETTLE_S, SRC_TIMEOUT_MS; AWS_* as in production.
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 
 #include "../../common/pw_http.h"
+#include "../../telemetry/tel_cw.h"
 #include "../../telemetry/tel_pg.h"
 #include "../../telemetry/tel_prom.h"
 
@@ -77,6 +79,7 @@ static int run_steps(struct tel_source *src, char **st, int n) {
 int main(int argc, char **argv) {
   char err[512] = "";
   struct tel_source *src = NULL;
+  struct pw_aws *aws = NULL;
   long timeout = env("SRC_TIMEOUT_MS") ? atol(env("SRC_TIMEOUT_MS")) : 0;
   int rc;
   if(argc < 7) {
@@ -98,15 +101,31 @@ int main(int argc, char **argv) {
                            .counter = env("PG_COUNTER") != NULL,
                            .timeout_ms = timeout};
     rc = tel_pg_new(&c, &src, err, sizeof(err));
+  } else if(strcmp(argv[1], "cw") == 0) {
+    char fn[200];
+    snprintf(fn, sizeof(fn), "%s", argv[2]);
+    char *colon = strchr(fn, ':');
+    if(colon)
+      *colon++ = '\0';
+    struct tel_cw_cfg c = {
+      .function = fn, .qualifier = colon, .metric = argv[3],
+      .step_ms = atoll(argv[4]) * 1000,
+      .settle_ms = env("CW_SETTLE_S") ? atoll(env("CW_SETTLE_S")) * 1000 : 0,
+      .fill_zero = env("CW_FILL_ZERO") != NULL, .timeout_ms = timeout};
+    rc = pw_aws_new(&aws, err, sizeof(err));
+    if(rc == 0)
+      rc = tel_cw_new(&c, aws, &src, err, sizeof(err));
   } else {
     fprintf(stderr, "src_script: unknown source %s\n", argv[1]);
     return 2;
   }
   if(rc) {
     printf("init rc=%s why=%s\n", pw_strerror(rc), err);
+    pw_aws_free(&aws);
     return 1;
   }
   rc = run_steps(src, argv + 5, argc - 5);
   tel_source_free(&src);
+  pw_aws_free(&aws);
   return rc;
 }
