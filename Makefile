@@ -16,7 +16,8 @@ PKG_CONFIG ?= pkg-config
 DEB_PKGS := gcc make pkg-config libgsl-dev libcmocka-dev python3 python3-numpy \
             libcurl4-openssl-dev libcjson-dev libyaml-dev \
             python3-botocore openssl curl prometheus \
-            libpq-dev postgresql
+            libpq-dev postgresql libprotobuf-c-dev protobuf-c-compiler \
+            libsnappy-dev libmicrohttpd-dev
 
 # V=1 shows the full commands.
 ifeq ($(V),1)
@@ -41,15 +42,25 @@ CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all \
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-PKGS       := gsl libcurl libcjson yaml-0.1 libpq
+PKGS       := gsl libcurl libcjson yaml-0.1 libpq libprotobuf-c snappy \
+              libmicrohttpd
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
-               echo -lgsl -lgslcblas -lcurl -lcjson -lyaml -lpq)
+               echo -lgsl -lgslcblas -lcurl -lcjson -lyaml -lpq \
+                 -lprotobuf-c -lsnappy -lmicrohttpd)
 LDLIBS    += $(PKG_LIBS) -lpthread -lm
 
-LIB_SRC := $(wildcard common/*.c forecast/*.c actuators/*.c telemetry/*.c) \
+LIB_SRC := $(wildcard common/*.c forecast/*.c actuators/*.c telemetry/*.c \
+             proto/*.c) \
            $(filter-out controller/ctl_main.c,$(wildcard controller/*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# protobuf-c code generated from proto/*.proto, compiled by a quieter rule.
+GEN      := $(BUILD)/gen
+PROTO    := $(wildcard proto/*.proto)
+PROTO_C  := $(PROTO:%.proto=$(GEN)/%.pb-c.c)
+PROTO_H  := $(PROTO:%.proto=$(GEN)/%.pb-c.h)
+PROTO_OBJ := $(PROTO_C:$(GEN)/%.c=$(BUILD)/obj/gen/%.o)
+CPPFLAGS += -I$(GEN) -I$(GEN)/proto
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(PROTO_OBJ)
 LIB     := $(BUILD)/libprewarm.a
 BIN     := $(BUILD)/prewarm
 
@@ -92,7 +103,20 @@ $(DEPS_STAMP): Makefile
 	fi
 	@touch $@
 
-$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+# Kept after the build (make would delete them as intermediates).
+.SECONDARY: $(PROTO_C) $(PROTO_H)
+$(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: %.proto | $(DEPS_STAMP)
+	@mkdir -p $(GEN)
+	@$(if $(Q),echo "  PROTOC  $<")
+	$(Q)protoc-c --c_out=$(GEN) $<
+
+$(BUILD)/obj/gen/%.o: $(GEN)/%.c $(PROTO_H)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $< (generated)")
+	$(Q)$(CC) $(CPPFLAGS) -std=c11 $(OPT) $(PKG_CFLAGS) $(filter -fsanitize% \
+	  -fno-%,$(CFLAGS)) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP) $(PROTO_H)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
