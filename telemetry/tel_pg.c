@@ -8,67 +8,16 @@
 #include <libpq-fe.h>
 
 #include "../common/pw_alloc.h"
-#include "../common/pw_clock.h"
-#include "../common/pw_log.h"
-
-#define BACKOFF_MIN_MS 1000.0
-#define BACKOFF_MAX_MS 60000.0
+#include "../common/pw_pg.h"
 
 struct pg {
   struct tel_source base;
-  char *conninfo, *query;
+  char *query;
   int64_t step_ms;
-  long timeout_ms;
   int counter;
   struct tel_counter ctr;
-  PGconn *conn;
-  double next_try_ms;    /* monotonic; no connection attempt before it */
-  double backoff_ms;
+  struct pw_pg db;
 };
-
-static void drop(struct pg *p) {
-  if(p->conn)
-    PQfinish(p->conn);
-  p->conn = NULL;
-}
-
-/* libpq's message without its trailing newline. */
-static void pq_why(struct pg *p, const char *what, const char *msg) {
-  size_t n = strlen(msg);
-  while(n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-    n--;
-  tel_why(&p->base, "postgresql %s: %.*s", what, (int)n, msg);
-}
-
-static int connect_db(struct pg *p) {
-  double now = pw_clock_mono_ms();
-  if(p->conn && PQstatus(p->conn) == CONNECTION_OK)
-    return 0;
-  drop(p);
-  if(now < p->next_try_ms) {
-    tel_why(&p->base, "postgresql: unavailable; next connection attempt in "
-            "%.0f s", (p->next_try_ms - now) / 1000.0);
-    return PW_EIO;
-  }
-  char ct[32], opts[64];
-  snprintf(ct, sizeof(ct), "%ld", (p->timeout_ms + 999) / 1000);
-  snprintf(opts, sizeof(opts), "-c statement_timeout=%ld", p->timeout_ms);
-  const char *keys[] = {"dbname", "connect_timeout", "options",
-                        "application_name", NULL};
-  const char *vals[] = {p->conninfo, ct, opts, "prewarm", NULL};
-  p->conn = PQconnectdbParams(keys, vals, 1);
-  if(!p->conn || PQstatus(p->conn) != CONNECTION_OK) {
-    pq_why(p, "connect", p->conn ? PQerrorMessage(p->conn) : "out of memory");
-    drop(p);
-    p->backoff_ms = p->backoff_ms > 0 ? p->backoff_ms * 2 : BACKOFF_MIN_MS;
-    if(p->backoff_ms > BACKOFF_MAX_MS)
-      p->backoff_ms = BACKOFF_MAX_MS;
-    p->next_try_ms = now + p->backoff_ms;
-    return PW_EIO;
-  }
-  p->backoff_ms = 0;
-  return 0;
-}
 
 /* One row; 1 taken, 0 refused, <0 an error. */
 static int take_row(struct pg *p, PGresult *r, int i, int64_t from,
@@ -124,22 +73,20 @@ static int pg_fetch(struct tel_source *src, int64_t from_ms, int64_t to_ms,
   size_t first = out->n;
   if(to_ms <= from_ms)
     return 0;
-  int rc = connect_db(p);
+  int rc = pw_pg_connect(&p->db);
   if(rc) {
+    tel_why(src, "%s", p->db.why);
     src->errors++;
     return rc;
   }
   snprintf(a, sizeof(a), "%.3f", (double)from_ms / 1000.0);
   snprintf(b, sizeof(b), "%.3f", (double)to_ms / 1000.0);
   const char *params[] = {a, b};
-  PGresult *r = PQexecParams(p->conn, p->query, 2, NULL, params, NULL, NULL,
-                             0);
+  PGresult *r = PQexecParams(p->db.conn, p->query, 2, NULL, params, NULL,
+                             NULL, 0);
   if(PQresultStatus(r) != PGRES_TUPLES_OK) {
-    pq_why(p, "query", PQresultErrorMessage(r));
-    rc = PQresultStatus(r) == PGRES_FATAL_ERROR &&
-         PQstatus(p->conn) != CONNECTION_OK ? PW_EIO : PW_EREMOTE;
-    if(rc == PW_EIO)
-      drop(p);  /* gone: reconnect next time */
+    rc = pw_pg_fail(&p->db, "query", r);
+    tel_why(src, "%s", p->db.why);
   } else {
     rc = read_rows(p, r, from_ms, to_ms, out);
   }
@@ -156,8 +103,7 @@ static int pg_fetch(struct tel_source *src, int64_t from_ms, int64_t to_ms,
 
 static void pg_free(struct tel_source *src) {
   struct pg *p = (struct pg *)src;
-  drop(p);
-  pw_free(p->conninfo);
+  pw_pg_cleanup(&p->db);
   pw_free(p->query);
   pw_free(p);
 }
@@ -181,15 +127,13 @@ int tel_pg_new(const struct tel_pg_cfg *c, struct tel_source **out,
   if(!p)
     return PW_ENOMEM;
   p->base.ops = &pg_ops;
-  p->conninfo = pw_strdup(c->conninfo ? c->conninfo : "");
   p->query = pw_strdup(c->query);
-  if(!p->conninfo || !p->query) {
+  if(pw_pg_init(&p->db, c->conninfo, c->timeout_ms) || !p->query) {
     pg_free(&p->base);
     return PW_ENOMEM;
   }
   p->step_ms = c->step_ms;
   p->counter = c->counter;
-  p->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 5000;
   *out = &p->base;
   return 0;
 }

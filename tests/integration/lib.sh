@@ -117,3 +117,13 @@ pg_ctl_stop() {
 psql_test() {
   psql -q -h 127.0.0.1 -p "$PGPORT_TEST" -U prewarm -d postgres -v ON_ERROR_STOP=1 -c "$1"
 }
+
+# need_postgres: a running test cluster (stopped at exit) and CONN for it,
+# or a skip saying what is missing.
+need_postgres() {
+  [ -n "$PY" ] || skip_all "no python3"
+  command -v psql >/dev/null || skip_all "no psql (apt-get install postgresql)"
+  start_postgres || skip_all "could not start a PostgreSQL cluster (apt-get install postgresql)"
+  trap 'pg_ctl_stop; for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+  CONN="host=127.0.0.1 port=$PGPORT_TEST user=prewarm dbname=postgres"
+}
