@@ -3,6 +3,7 @@
 #   make            build $(BUILD)/prewarm (installs missing Debian packages
 #                   first when run as root; prints the command otherwise)
 #   make run        build and run the demo on data the project generates
+#   make serve      build and run the daemon on the local demo config
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make check      the same under ASan + UBSan, with -Werror
 #   make bench      build and run the benchmarks
@@ -51,7 +52,7 @@ PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
 LDLIBS    += $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC := $(wildcard common/*.c forecast/*.c actuators/*.c telemetry/*.c \
-             proto/*.c) \
+             proto/*.c config/*.c) \
            $(filter-out controller/ctl_main.c,$(wildcard controller/*.c))
 # protobuf-c code generated from proto/*.proto, compiled by a quieter rule.
 GEN      := $(BUILD)/gen
@@ -73,7 +74,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run test check bench fuzz clean
+.PHONY: all deps run serve test check bench fuzz clean
 
 all: $(BIN)
 
@@ -162,6 +163,11 @@ run: $(BIN)
 	@echo
 	@echo "demo: open $(DEMO_DIR)/report/index.html in a browser;"
 	@echo "demo: every decision with its reasons is in $(DEMO_DIR)/decisions.csv"
+
+# The daemon on the local demo configuration, until Ctrl-C.
+serve: $(BIN)
+	@echo "serve: http://127.0.0.1:9464/metrics and /api/v1/targets/checkout"
+	@$(BIN) run --config config/examples/local.yaml
 
 test: $(BIN) $(TEST_BIN) $(TOOL_BIN)
 	@sh tests/run.sh $(BUILD)

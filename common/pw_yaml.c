@@ -69,6 +69,7 @@ static int parse_children(struct ctx *c, struct pw_yaml *n) {
       return 0;
     }
     char *key = NULL;
+    size_t kl = 0, kc = 0;
     if(n->type == PW_YAML_MAP) {
       if(e.type != YAML_SCALAR_EVENT) {
         snprintf(c->err, c->errlen, "%zu:%zu: a key must be a plain value",
@@ -77,6 +78,8 @@ static int parse_children(struct ctx *c, struct pw_yaml *n) {
         return PW_EPARSE;
       }
       key = pw_strdup((const char *)e.data.scalar.value);
+      kl = e.start_mark.line + 1;
+      kc = e.start_mark.column + 1;
       yaml_event_delete(&e);
       if(!key)
         return PW_ENOMEM;
@@ -89,6 +92,8 @@ static int parse_children(struct ctx *c, struct pw_yaml *n) {
     rc = parse_node(c, &e, &kid);
     if(rc == 0) {
       kid->key = key;
+      kid->key_line = kl;
+      kid->key_col = kc;
       key = NULL;
       rc = add_kid(n, kid);
       if(rc)

@@ -19,6 +19,7 @@ struct pw_yaml {
   char *value;          /* a scalar's text, else NULL */
   int quoted;           /* a scalar written in quotes */
   size_t line, col;     /* 1-based position in the file */
+  size_t key_line, key_col; /* where its key is, for a map's value */
   struct pw_yaml **kids;/* a map's values (keys in kid->key) or a list */
   size_t nkids;
 };

@@ -136,6 +136,29 @@ static enum MHD_Result on_write(struct ctl_http *h, struct MHD_Connection *c,
   return finish_write(h, c, q);
 }
 
+static enum MHD_Result serve_get(struct ctl_http *h, struct MHD_Connection *c,
+                                 const char *url) {
+  struct pw_buf body;
+  const char *ctype = "text/plain; charset=utf-8";
+  pw_buf_init(&body, 64u << 20);
+  unsigned status = h->cfg.get(h->cfg.get_ud, url, &body, &ctype);
+  if(status == 0) {
+    pw_buf_cleanup(&body);
+    return reply(c, MHD_HTTP_NOT_FOUND, "not found\n");
+  }
+  /* MHD copies the body. */
+  struct MHD_Response *r = MHD_create_response_from_buffer(
+    body.len, body.p ? body.p : (void *)(uintptr_t)"", MHD_RESPMEM_MUST_COPY);
+  pw_buf_cleanup(&body);
+  if(!r)
+    return MHD_NO;
+  MHD_add_response_header(r, "Content-Type", ctype);
+  MHD_add_response_header(r, "Cache-Control", "no-store");
+  enum MHD_Result ok = MHD_queue_response(c, status, r);
+  MHD_destroy_response(r);
+  return ok;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *data,
@@ -147,9 +170,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
       return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST only\n");
     return on_write(h, c, data, size, req_cls);
   }
-  if(*req_cls == NULL && *size == 0 && strcmp(method, "GET") == 0 &&
-     strcmp(url, "/healthz") == 0)
-    return reply(c, MHD_HTTP_OK, "ok\n");
+  if(*req_cls == NULL && *size == 0 && strcmp(method, "GET") == 0) {
+    if(strcmp(url, "/healthz") == 0 && !h->cfg.get)
+      return reply(c, MHD_HTTP_OK, "ok\n");
+    if(h->cfg.get)
+      return serve_get(h, c, url);
+  }
   if(*size) {
     *size = 0;  /* a body nobody asked for */
     return MHD_YES;

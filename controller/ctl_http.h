@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "../common/pw_buf.h"
 #include "../common/pw_err.h"
 #include "../telemetry/tel_rw.h"
 
@@ -29,6 +30,12 @@ struct ctl_http_cfg {
   unsigned timeout_s;      /* idle connection timeout; 0: 10 */
   struct tel_rw *rw;       /* the receiver's buffer, or NULL (404) */
   const char *rw_token;    /* or NULL: no token required */
+  /* Read-only GET endpoints: fills body and *content_type for url and
+   * returns the status, or 0 for "not mine" (404).  Called on the
+   * server's thread; it must lock what it reads. */
+  unsigned (*get)(void *ud, const char *url, struct pw_buf *body,
+                  const char **content_type);
+  void *get_ud;
 };
 
 struct ctl_http;

@@ -13,6 +13,7 @@
 #include "ctl_demo.h"
 #include "ctl_forecast.h"
 #include "ctl_plan.h"
+#include "ctl_run.h"
 
 #ifndef PREWARM_VERSION
 #define PREWARM_VERSION "0.1.0"
@@ -25,6 +26,9 @@ static const char usage[] =
   "Kubernetes replicas.\n"
   "\n"
   "commands:\n"
+  "  run          the daemon: read load, forecast, set capacity; serve\n"
+  "               /metrics and /api (see config/examples/local.yaml)\n"
+  "  check-config validate a configuration file and summarise it\n"
   "  plan         replay a load history through the control loop and\n"
   "               compare its cost and cold starts with other policies\n"
   "  forecast     fit a seasonal model to a CSV series and forecast it\n"
@@ -51,6 +55,10 @@ int main(int argc, char **argv) {
     return CTL_EXIT_USAGE;
   }
   const char *cmd = argv[1];
+  if(strcmp(cmd, "run") == 0)
+    return ctl_run_main(argc - 1, argv + 1);
+  if(strcmp(cmd, "check-config") == 0)
+    return ctl_check_config_main(argc - 1, argv + 1);
   if(strcmp(cmd, "plan") == 0)
     return ctl_plan_main(argc - 1, argv + 1);
   if(strcmp(cmd, "forecast") == 0)

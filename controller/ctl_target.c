@@ -371,23 +371,32 @@ int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
   if(dec->reasons & CTL_R(FALLBACK))
     t->st.fallbacks++;
   record(t, dec);
-  if(act) {
-    cap->flags = 0;
-    rc = act_set(act, dec->desired, cap);
-    /* The platform's own limits and refusals become reasons, so the
-     * decision says why less than `desired` was asked for. */
-    if(cap->flags & ACT_F_LIMITED)
-      dec->reasons |= CTL_R(PLATFORM_LIMIT);
-    if(rc == PW_EREFUSED || (cap->flags & ACT_F_REFUSED))
-      dec->reasons |= CTL_R(REFUSED);
-    if(rc == 0)
-      t->current = cap->requested >= 0 ? cap->requested : dec->desired;
-  }
+  if(act)
+    rc = ctl_target_actuate(t, act, dec, cap);
+  return rc;
+}
+
+int ctl_target_actuate(struct ctl_target *t, struct act *act,
+                       struct ctl_decision *dec, struct act_capacity *cap) {
+  cap->flags = 0;
+  int rc = act_set(act, dec->desired, cap);
+  /* The platform's own limits and refusals become reasons, so the
+   * decision says why less than `desired` was asked for. */
+  if(cap->flags & ACT_F_LIMITED)
+    dec->reasons |= CTL_R(PLATFORM_LIMIT);
+  if(rc == PW_EREFUSED || (cap->flags & ACT_F_REFUSED))
+    dec->reasons |= CTL_R(REFUSED);
+  if(rc == 0)
+    t->current = cap->requested >= 0 ? cap->requested : dec->desired;
   return rc;
 }
 
 const struct ctl_target_stats *ctl_target_stats(const struct ctl_target *t) {
   return &t->st;
+}
+
+const struct fc_path *ctl_target_path(const struct ctl_target *t) {
+  return &t->path;
 }
 
 const struct fc_model *ctl_target_model(const struct ctl_target *t) {

@@ -69,9 +69,23 @@ void ctl_target_observe(struct ctl_target *t, const int64_t *ts_ms,
 int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
                     struct ctl_decision *dec, struct act_capacity *cap);
 
+/*
+ * The actuation half of ctl_target_tick(): requests dec->desired, adds
+ * the actuator's platform_limit / refused reasons to dec, and on success
+ * takes what the platform now has as the target's current capacity.  The
+ * daemon calls it outside its lock, as it may wait on the network; it
+ * touches only the target's current capacity.
+ */
+int ctl_target_actuate(struct ctl_target *t, struct act *act,
+                       struct ctl_decision *dec, struct act_capacity *cap)
+  PW_WUR;
+
 /* Read-only views. */
 const struct ctl_target_stats *ctl_target_stats(const struct ctl_target *t);
 const struct fc_model *ctl_target_model(const struct ctl_target *t);
+/* The last forecast (horizons 1..lead), meaningful when the last tick's
+ * decision was not a fallback. */
+const struct fc_path *ctl_target_path(const struct ctl_target *t);
 const struct fc_series *ctl_target_series(const struct ctl_target *t);
 int ctl_target_period(const struct ctl_target *t, int *period2);
 

@@ -1,0 +1,665 @@
+#include "cfg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/pw_alloc.h"
+#include "../common/pw_time.h"
+#include "../common/pw_yaml.h"
+
+#define MAX_FILE (1u << 20)
+
+/* F_SECTION: a nested map or list, read by its own code. */
+enum ftype { F_STR, F_BOOL, F_LONG, F_NUM, F_DUR, F_ENUM, F_SECTION };
+
+struct field {
+  const char *key;
+  enum ftype type;
+  size_t off;
+  double min, max;
+  int required;
+  const char *const *choices;  /* F_ENUM */
+};
+
+struct ctx {
+  const char *path;
+  struct pw_buf *errors;
+  int nerr;
+  int oom;
+};
+
+#define T_OFF(f) offsetof(struct cfg_target, f)
+#define G_OFF(f) offsetof(struct cfg, f)
+#define BIG 1e15
+
+static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
+static const char *const models[] = {"auto", "snaive", "hw", "hw-damped",
+                                     "hw-mul", NULL};
+static const char *const modes[] = {"replicas", "hpa-min-replicas", NULL};
+static const char *const kinds[] = {"deployment", "statefulset", NULL};
+
+static const struct field global_fields[] = {
+  {"listen", F_STR, G_OFF(listen), 0, 0, 0, NULL},
+  {"tick", F_DUR, G_OFF(tick_ms), 1000, 86400000, 0, NULL},
+  {"dry_run", F_BOOL, G_OFF(dry_run), 0, 0, 0, NULL},
+  {"log_level", F_ENUM, G_OFF(log_level), 0, 0, 0, levels},
+  {"speed", F_NUM, G_OFF(speed), 1, 100000, 0, NULL},
+  {"store", F_SECTION, 0, 0, 0, 0, NULL},         /* a section: see below */
+  {"remote_write", F_SECTION, 0, 0, 0, 0, NULL},  /* a section */
+  {"targets", F_SECTION, 0, 0, 0, 1, NULL},       /* a section */
+};
+
+static const struct field target_fields[] = {
+  {"name", F_STR, T_OFF(name), 0, 0, 1, NULL},
+  {"step", F_DUR, T_OFF(step_ms), 1000, 86400000, 1, NULL},
+  {"lag", F_DUR, T_OFF(lag_ms), 0, 86400000, 0, NULL},
+  {"source", F_SECTION, 0, 0, 0, 1, NULL},
+  {"actuator", F_SECTION, 0, 0, 0, 1, NULL},
+  {"forecast", F_SECTION, 0, 0, 0, 0, NULL},
+  {"policy", F_SECTION, 0, 0, 0, 1, NULL},
+};
+
+static const struct field prom_fields[] = {
+  {"url", F_STR, T_OFF(url), 0, 0, 1, NULL},
+  {"query", F_STR, T_OFF(query), 0, 0, 1, NULL},
+  {"bearer_token_file", F_STR, T_OFF(bearer_token_file), 0, 0, 0, NULL},
+  {"basic_user", F_STR, T_OFF(basic_user), 0, 0, 0, NULL},
+  {"basic_password_file", F_STR, T_OFF(basic_password_file), 0, 0, 0, NULL},
+  {"ca_file", F_STR, T_OFF(ca_file), 0, 0, 0, NULL},
+};
+
+static const struct field cw_fields[] = {
+  {"function", F_STR, T_OFF(function), 0, 0, 1, NULL},
+  {"qualifier", F_STR, T_OFF(qualifier), 0, 0, 0, NULL},
+  {"metric", F_STR, T_OFF(metric), 0, 0, 1, NULL},
+  {"stat", F_STR, T_OFF(stat), 0, 0, 0, NULL},
+  {"fill_zero", F_BOOL, T_OFF(fill_zero), 0, 0, 0, NULL},
+};
+
+static const struct field pg_fields[] = {
+  {"conninfo_env", F_STR, T_OFF(conninfo_env), 0, 0, 0, NULL},
+  {"conninfo_file", F_STR, T_OFF(conninfo_file), 0, 0, 0, NULL},
+  {"query", F_STR, T_OFF(query), 0, 0, 1, NULL},
+  {"counter", F_BOOL, T_OFF(counter), 0, 0, 0, NULL},
+};
+
+static const struct field rw_fields[] = {
+  {"metric", F_STR, T_OFF(metric), 0, 0, 1, NULL},
+  {"labels", F_SECTION, 0, 0, 0, 0, NULL},  /* a map: see below */
+  {"counter", F_BOOL, T_OFF(counter), 0, 0, 0, NULL},
+};
+
+static const struct field csv_fields[] = {
+  {"file", F_STR, T_OFF(file), 0, 0, 1, NULL},
+  {"column", F_STR, T_OFF(column), 0, 0, 0, NULL},
+};
+
+static const struct field demo_fields[] = {
+  {"days", F_LONG, T_OFF(days), 1, 365, 0, NULL},
+  {"seed", F_LONG, T_OFF(seed), 0, 1e9, 0, NULL},
+};
+
+static const struct field k8s_fields[] = {
+  {"mode", F_ENUM, T_OFF(mode), 0, 0, 1, modes},
+  {"kind", F_ENUM, T_OFF(kind), 0, 0, 0, kinds},
+  {"namespace", F_STR, T_OFF(namespace_), 0, 0, 0, NULL},
+  {"name", F_STR, T_OFF(object), 0, 0, 1, NULL},
+  {"kubeconfig", F_STR, T_OFF(kubeconfig), 0, 0, 0, NULL},
+};
+
+static const struct field lambda_fields[] = {
+  {"function", F_STR, T_OFF(function), 0, 0, 1, NULL},
+  {"qualifier", F_STR, T_OFF(qualifier), 0, 0, 1, NULL},
+};
+
+static const struct field forecast_fields[] = {
+  {"history", F_DUR, T_OFF(history_ms), 3600000, 90 * 86400000.0, 0, NULL},
+  {"period", F_SECTION, 0, 0, 0, 0, NULL},  /* auto or steps: below */
+  {"model", F_ENUM, T_OFF(model), 0, 0, 0, models},
+  {"refit", F_DUR, T_OFF(refit_ms), 60000, 7 * 86400000.0, 0, NULL},
+};
+
+static const struct field policy_fields[] = {
+  {"unit_capacity", F_NUM, T_OFF(unit_capacity), 1e-9, BIG, 1, NULL},
+  {"warmup", F_DUR, T_OFF(warmup_ms), 0, 86400000, 1, NULL},
+  {"quantile", F_NUM, T_OFF(quantile), 0.5, 0.999, 0, NULL},
+  {"headroom", F_NUM, T_OFF(headroom), 0, 10, 0, NULL},
+  {"floor_utilization", F_NUM, T_OFF(floor_utilization), 0, 1, 0, NULL},
+  {"duration_ms", F_NUM, T_OFF(duration_ms), 0, 900000, 0, NULL},
+  {"min", F_LONG, T_OFF(min), 0, 1e9, 0, NULL},
+  {"max", F_LONG, T_OFF(max), 1, 1e9, 1, NULL},
+  {"budget_instance_hours", F_NUM, T_OFF(budget_instance_hours), 0, BIG, 0,
+   NULL},
+  {"stabilization", F_DUR, T_OFF(stabilization_ms), 0, 86400000, 0, NULL},
+  {"schedule", F_SECTION, 0, 0, 0, 0, NULL},  /* a list: see below */
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void emit(struct ctx *c, const struct pw_yaml *at, const char *key,
+                 const char *fmt, ...) PW_PRINTF(4, 5);
+static void emit(struct ctx *c, const struct pw_yaml *at, const char *key,
+                 const char *fmt, ...) {
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  if(pw_buf_printf(c->errors, "%s:%zu:%zu: %s: %s\n", c->path,
+                   at ? at->line : 1, at ? at->col : 1, key, msg))
+    c->oom = 1;
+  c->nerr++;
+}
+
+/* Edit distance, for did-you-mean. */
+static size_t distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b), row[64];
+  if(la >= 63 || lb >= 63)
+    return 99;
+  for(size_t j = 0; j <= lb; j++)
+    row[j] = j;
+  for(size_t i = 1; i <= la; i++) {
+    size_t prev = row[0];
+    row[0] = i;
+    for(size_t j = 1; j <= lb; j++) {
+      size_t cur = row[j];
+      size_t best = prev + (a[i - 1] != b[j - 1]);
+      if(row[j] + 1 < best)
+        best = row[j] + 1;
+      if(row[j - 1] + 1 < best)
+        best = row[j - 1] + 1;
+      row[j] = best;
+      prev = cur;
+    }
+  }
+  return row[lb];
+}
+
+/* An error about a key itself: reported where the key is. */
+static void emit_key(struct ctx *c, const struct pw_yaml *kid,
+                     const char *msg) {
+  if(pw_buf_printf(c->errors, "%s:%zu:%zu: %s: %s\n", c->path,
+                   kid->key_line ? kid->key_line : kid->line,
+                   kid->key_line ? kid->key_col : kid->col, kid->key, msg))
+    c->oom = 1;
+  c->nerr++;
+}
+
+static void unknown(struct ctx *c, const struct pw_yaml *kid,
+                    const struct field *f, size_t n) {
+  static const char *const secrets[] = {"token", "password", "conninfo",
+                                        "secret", "bearer_token",
+                                        "basic_password", "access_key"};
+  for(size_t i = 0; i < N(secrets); i++)
+    if(strcmp(kid->key, secrets[i]) == 0) {
+      char msg[200];
+      snprintf(msg, sizeof(msg), "secrets are never inline; name the file "
+               "or environment variable that holds it (e.g. %s_file)",
+               kid->key);
+      emit_key(c, kid, msg);
+      return;
+    }
+  const char *best = NULL;
+  size_t bd = 3;
+  for(size_t i = 0; i < n; i++) {
+    size_t d = distance(kid->key, f[i].key);
+    if(d < bd) {
+      bd = d;
+      best = f[i].key;
+    }
+  }
+  char msg[200];
+  if(best)
+    snprintf(msg, sizeof(msg), "unknown key; did you mean \"%s\"?", best);
+  else
+    snprintf(msg, sizeof(msg), "unknown key");
+  emit_key(c, kid, msg);
+}
+
+int cfg_duration_ms(const char *s, int64_t *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if(end == s || errno || !isfinite(v) || v < 0)
+    return PW_EINVAL;
+  double mul = 1000;
+  if(strcmp(end, "ms") == 0)
+    mul = 1;
+  else if(strcmp(end, "s") == 0 || !*end)
+    mul = 1000;
+  else if(strcmp(end, "m") == 0)
+    mul = 60000;
+  else if(strcmp(end, "h") == 0)
+    mul = 3600000;
+  else if(strcmp(end, "d") == 0)
+    mul = 86400000;
+  else
+    return PW_EINVAL;
+  if(v * mul > 9e15)
+    return PW_EINVAL;
+  *out = (int64_t)llround(v * mul);
+  return 0;
+}
+
+static int set_str(struct ctx *c, char **dst, const char *v) {
+  pw_free(*dst);
+  *dst = pw_strdup(v);
+  if(!*dst)
+    c->oom = 1;
+  return *dst ? 0 : PW_ENOMEM;
+}
+
+static void set_value(struct ctx *c, const struct pw_yaml *kid,
+                      const struct field *f, void *base) {
+  char *p = (char *)base + f->off;
+  const char *v = kid->value;
+  char *end;
+  double x = 0;
+  if(kid->type != PW_YAML_SCALAR) {
+    emit(c, kid, f->key, "must be a single value, not a %s",
+         kid->type == PW_YAML_MAP ? "map" : "list");
+    return;
+  }
+  switch(f->type) {
+  case F_STR:
+    if(!*v)
+      emit(c, kid, f->key, "must not be empty");
+    else
+      (void)set_str(c, (char **)(void *)p, v);
+    return;
+  case F_ENUM:
+    for(size_t i = 0; f->choices[i]; i++)
+      if(strcmp(v, f->choices[i]) == 0) {
+        (void)set_str(c, (char **)(void *)p, v);
+        return;
+      }
+    emit(c, kid, f->key, "\"%s\" is not one of the choices (%s%s%s%s)", v,
+         f->choices[0], f->choices[1] ? ", " : "",
+         f->choices[1] ? f->choices[1] : "", f->choices[2] ? ", ..." : "");
+    return;
+  case F_BOOL:
+    if(strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+      *(int *)(void *)p = strcmp(v, "true") == 0;
+    else
+      emit(c, kid, f->key, "must be true or false");
+    return;
+  case F_DUR: {
+    int64_t ms;
+    if(cfg_duration_ms(v, &ms)) {
+      emit(c, kid, f->key, "\"%s\" is not a duration (e.g. 90s, 5m, 2h, "
+           "14d)", v);
+      return;
+    }
+    x = (double)ms;
+    if(x < f->min || x > f->max) {
+      emit(c, kid, f->key, "out of range (%gs to %gs)", f->min / 1000,
+           f->max / 1000);
+      return;
+    }
+    *(int64_t *)(void *)p = ms;
+    return;
+  }
+  case F_SECTION:
+    return;  /* read by its own code */
+  case F_LONG:
+  case F_NUM:
+    errno = 0;
+    x = strtod(v, &end);
+    if(end == v || *end || errno || !isfinite(x) || kid->quoted ||
+       (f->type == F_LONG && x - floor(x) > 0)) {
+      emit(c, kid, f->key, "\"%s\" is not %s", v,
+           f->type == F_LONG ? "a whole number" : "a number");
+      return;
+    }
+    if(x < f->min || x > f->max) {
+      emit(c, kid, f->key, "%s is out of range (%g to %g)", v, f->min,
+           f->max);
+      return;
+    }
+    if(f->type == F_NUM)
+      *(double *)(void *)p = x;
+    else
+      *(long *)(void *)p = (long)x;
+    return;
+  }
+}
+
+/* Applies a map's scalar keys through a table; sections (off 0 and not
+ * handled here) are left to the caller.  Missing required keys are
+ * reported at the map. */
+static void apply(struct ctx *c, const struct pw_yaml *m, const char *name,
+                  const struct field *f, size_t n, void *base) {
+  if(!m || m->type != PW_YAML_MAP) {
+    emit(c, m, name, "must be a map of keys");
+    return;
+  }
+  for(size_t i = 0; i < m->nkids; i++) {
+    const struct pw_yaml *kid = m->kids[i];
+    size_t k;
+    for(k = 0; k < n && strcmp(f[k].key, kid->key) != 0; k++)
+      ;
+    if(k == n)
+      unknown(c, kid, f, n);
+    else if(f[k].type != F_SECTION)
+      set_value(c, kid, &f[k], base);
+    for(size_t j = i + 1; j < m->nkids; j++)
+      if(strcmp(m->kids[j]->key, kid->key) == 0)
+        emit_key(c, m->kids[j], "given twice");
+  }
+  for(size_t k = 0; k < n; k++)
+    if(f[k].required && !pw_yaml_get(m, f[k].key))
+      emit(c, m, f[k].key, "required in %s", name);
+}
+
+/* Exactly one of the named sub-sections; returns its index or -1. */
+static int one_of(struct ctx *c, const struct pw_yaml *m, const char *name,
+                  const char *const *names, size_t n) {
+  struct field f[8];
+  int found = -1;
+  for(size_t i = 0; i < n; i++)
+    f[i] = (struct field){names[i], F_SECTION, 0, 0, 0, 0, NULL};
+  if(!m || m->type != PW_YAML_MAP || m->nkids != 1) {
+    char list[200] = "";
+    for(size_t i = 0; i < n; i++)
+      snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+               i ? ", " : "", names[i]);
+    emit(c, m, name, "must hold exactly one of: %s", list);
+    return -1;
+  }
+  for(size_t i = 0; i < n; i++)
+    if(strcmp(m->kids[0]->key, names[i]) == 0)
+      found = (int)i;
+  if(found < 0)
+    unknown(c, m->kids[0], f, n);
+  return found;
+}
+
+static void read_labels(struct ctx *c, const struct pw_yaml *m,
+                        struct cfg_target *t) {
+  if(!m)
+    return;
+  if(m->type != PW_YAML_MAP) {
+    emit(c, m, "labels", "must be a map of label names to values");
+    return;
+  }
+  t->labels = pw_calloc(m->nkids ? m->nkids : 1, sizeof(char *));
+  if(!t->labels) {
+    c->oom = 1;
+    return;
+  }
+  for(size_t i = 0; i < m->nkids; i++) {
+    const struct pw_yaml *kv = m->kids[i];
+    if(kv->type != PW_YAML_SCALAR) {
+      emit(c, kv, kv->key, "a label value must be a single value");
+      continue;
+    }
+    size_t len = strlen(kv->key) + strlen(kv->value) + 2;
+    char *s = pw_malloc(len);
+    if(!s) {
+      c->oom = 1;
+      return;
+    }
+    snprintf(s, len, "%s=%s", kv->key, kv->value);
+    t->labels[t->nlabels++] = s;
+  }
+}
+
+static void check_source(struct ctx *c, const struct pw_yaml *s,
+                         struct cfg_target *t) {
+  if(t->source == CFG_SRC_PROMETHEUS && t->url &&
+     strncmp(t->url, "http://", 7) != 0 && strncmp(t->url, "https://", 8))
+    emit(c, pw_yaml_get(s, "url"), "url", "must be an http:// or https:// "
+         "URL");
+  if(t->source == CFG_SRC_PROMETHEUS && !t->basic_user !=
+                                          !t->basic_password_file)
+    emit(c, s, "basic_user", "basic_user and basic_password_file go "
+         "together");
+  if(t->source == CFG_SRC_POSTGRES && !t->conninfo_env == !t->conninfo_file)
+    emit(c, s, "conninfo_env", "give one of conninfo_env or conninfo_file");
+  if(t->source == CFG_SRC_POSTGRES && t->query &&
+     (!strstr(t->query, "$1") || !strstr(t->query, "$2")))
+    emit(c, pw_yaml_get(s, "query"), "query", "must use $1 (from) and $2 "
+         "(to), in Unix seconds");
+}
+
+static void read_source(struct ctx *c, const struct pw_yaml *m,
+                        struct cfg_target *t) {
+  static const char *const names[] = {"prometheus", "cloudwatch", "postgres",
+                                      "remote_write", "csv", "demo"};
+  static const struct field *const tables[] = {
+    prom_fields, cw_fields, pg_fields, rw_fields, csv_fields, demo_fields};
+  static const size_t sizes[] = {N(prom_fields), N(cw_fields), N(pg_fields),
+                                 N(rw_fields), N(csv_fields),
+                                 N(demo_fields)};
+  int k = one_of(c, m, "source", names, N(names));
+  if(k < 0)
+    return;
+  const struct pw_yaml *s = m->kids[0];
+  t->source = (enum cfg_source)k;
+  apply(c, s, names[k], tables[k], sizes[k], t);
+  if(t->source == CFG_SRC_REMOTE_WRITE)
+    read_labels(c, pw_yaml_get(s, "labels"), t);
+  check_source(c, s, t);
+}
+
+static void read_actuator(struct ctx *c, const struct pw_yaml *m,
+                          struct cfg_target *t) {
+  static const char *const names[] = {"dryrun", "kubernetes", "lambda"};
+  int k = one_of(c, m, "actuator", names, N(names));
+  if(k < 0)
+    return;
+  const struct pw_yaml *s = m->kids[0];
+  t->actuator = (enum cfg_actuator)k;
+  if(t->actuator == CFG_ACT_KUBERNETES)
+    apply(c, s, "kubernetes", k8s_fields, N(k8s_fields), t);
+  else if(t->actuator == CFG_ACT_LAMBDA)
+    apply(c, s, "lambda", lambda_fields, N(lambda_fields), t);
+  else if(s->type == PW_YAML_MAP && s->nkids)
+    emit(c, s->kids[0], s->kids[0]->key, "dryrun takes no settings");
+  if(t->actuator == CFG_ACT_LAMBDA && t->qualifier &&
+     strcmp(t->qualifier, "$LATEST") == 0)
+    emit(c, pw_yaml_get(s, "qualifier"), "qualifier", "AWS refuses "
+         "provisioned concurrency on $LATEST; use a version or an alias");
+}
+
+static void read_schedule(struct ctx *c, const struct pw_yaml *l,
+                          struct cfg_target *t) {
+  if(!l)
+    return;
+  if(l->type != PW_YAML_SEQ) {
+    emit(c, l, "schedule", "must be a list of {start, end, min}");
+    return;
+  }
+  t->schedules = pw_calloc(l->nkids ? l->nkids : 1, sizeof(*t->schedules));
+  if(!t->schedules) {
+    c->oom = 1;
+    return;
+  }
+  for(size_t i = 0; i < l->nkids; i++) {
+    const struct pw_yaml *e = l->kids[i];
+    const char *a = pw_yaml_str(e, "start"), *b = pw_yaml_str(e, "end");
+    const char *mn = pw_yaml_str(e, "min");
+    struct cfg_schedule s = {0, 0, 0};
+    char *end = NULL;
+    if(!a || !b || !mn || e->nkids != 3 || pw_time_parse(a, &s.start_ms) ||
+       pw_time_parse(b, &s.end_ms) || s.end_ms <= s.start_ms ||
+       (s.min = strtol(mn, &end, 10)) < 0 || *end) {
+      emit(c, e, "schedule", "each entry is {start: TIME, end: TIME, min: "
+           "N} with start before end (times as 2026-11-27T08:00:00Z)");
+      continue;
+    }
+    t->schedules[t->nschedules++] = s;
+  }
+}
+
+static void read_period(struct ctx *c, const struct pw_yaml *p,
+                        struct cfg_target *t) {
+  char *end;
+  if(!p || (p->type == PW_YAML_SCALAR && strcmp(p->value, "auto") == 0))
+    return;
+  long v = p->type == PW_YAML_SCALAR ? strtol(p->value, &end, 10) : -1;
+  if(p->type != PW_YAML_SCALAR || *end || v < 2 || v > 100000)
+    emit(c, p, "period", "auto, or the season in steps (2 to 100000)");
+  else
+    t->period = (int)v;
+}
+
+static int valid_name(const char *s) {
+  size_t n = strlen(s);
+  return n > 0 && n <= 63 &&
+         strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_.") == n;
+}
+
+static void target_defaults(struct cfg_target *t) {
+  t->history_ms = 14 * 86400000LL;
+  t->refit_ms = 3600000;
+  t->quantile = 0.95;
+  t->floor_utilization = 0.9;
+  t->stabilization_ms = 300000;
+  t->source = CFG_SRC_CSV;
+  t->actuator = CFG_ACT_DRYRUN;
+  t->days = 21;
+  t->seed = 1;
+}
+
+static void read_target(struct ctx *c, const struct pw_yaml *m,
+                        struct cfg_target *t) {
+  target_defaults(t);
+  apply(c, m, "a target", target_fields, N(target_fields), t);
+  if(m->type != PW_YAML_MAP)
+    return;
+  if(t->name && !valid_name(t->name))
+    emit(c, pw_yaml_get(m, "name"), "name", "1 to 63 of a-z 0-9 - _ .");
+  if(pw_yaml_get(m, "source"))
+    read_source(c, pw_yaml_get(m, "source"), t);
+  if(pw_yaml_get(m, "actuator"))
+    read_actuator(c, pw_yaml_get(m, "actuator"), t);
+  const struct pw_yaml *fc = pw_yaml_get(m, "forecast");
+  if(fc) {
+    apply(c, fc, "forecast", forecast_fields, N(forecast_fields), t);
+    read_period(c, pw_yaml_get(fc, "period"), t);
+  }
+  const struct pw_yaml *pol = pw_yaml_get(m, "policy");
+  if(pol) {
+    apply(c, pol, "policy", policy_fields, N(policy_fields), t);
+    read_schedule(c, pw_yaml_get(pol, "schedule"), t);
+    if(t->min > t->max)
+      emit(c, pw_yaml_get(pol, "min"), "min", "is above max (%ld > %ld)",
+           t->min, t->max);
+  }
+  if(t->step_ms && t->source == CFG_SRC_CLOUDWATCH && t->step_ms % 60000)
+    emit(c, pw_yaml_get(m, "step"), "step", "must be a multiple of 60s for "
+         "CloudWatch's Lambda metrics");
+  if(t->step_ms && t->history_ms < 4 * t->step_ms)
+    emit(c, fc ? pw_yaml_get(fc, "history") : m, "history", "must cover at "
+         "least 4 steps");
+}
+
+static void read_targets(struct ctx *c, const struct pw_yaml *l,
+                         struct cfg *g) {
+  if(!l)
+    return;
+  if(l->type != PW_YAML_SEQ || l->nkids == 0) {
+    emit(c, l, "targets", "must be a list of at least one target");
+    return;
+  }
+  g->targets = pw_calloc(l->nkids, sizeof(*g->targets));
+  if(!g->targets) {
+    c->oom = 1;
+    return;
+  }
+  g->ntargets = l->nkids;
+  for(size_t i = 0; i < l->nkids; i++) {
+    read_target(c, l->kids[i], &g->targets[i]);
+    for(size_t j = 0; j < i; j++)
+      if(g->targets[i].name && g->targets[j].name &&
+         strcmp(g->targets[i].name, g->targets[j].name) == 0)
+        emit(c, pw_yaml_get(l->kids[i], "name"), "name", "duplicate target "
+             "\"%s\"", g->targets[i].name);
+  }
+}
+
+static void read_global(struct ctx *c, const struct pw_yaml *root,
+                        struct cfg *g) {
+  static const struct field store_fields[] = {
+    {"conninfo_env", F_STR, G_OFF(store_conninfo_env), 0, 0, 1, NULL}};
+  static const struct field rw_global[] = {
+    {"token_file", F_STR, G_OFF(remote_write_token_file), 0, 0, 0, NULL}};
+  g->speed = 1;
+  apply(c, root, "the file", global_fields, N(global_fields), g);
+  if(root->type != PW_YAML_MAP)
+    return;
+  if(pw_yaml_get(root, "store"))
+    apply(c, pw_yaml_get(root, "store"), "store", store_fields, 1, g);
+  if(pw_yaml_get(root, "remote_write"))
+    apply(c, pw_yaml_get(root, "remote_write"), "remote_write", rw_global, 1,
+          g);
+  read_targets(c, pw_yaml_get(root, "targets"), g);
+  if(!g->listen && set_str(c, &g->listen, "127.0.0.1:9464"))
+    return;
+  if(!g->log_level)
+    (void)set_str(c, &g->log_level, "info");
+}
+
+int cfg_load(const char *path, struct cfg **out, struct pw_buf *errors) {
+  struct ctx c = {.path = path, .errors = errors};
+  struct pw_yaml *root = NULL;
+  char err[300];
+  *out = NULL;
+  int rc = pw_yaml_load(path, MAX_FILE, &root, err, sizeof(err));
+  if(rc) {
+    if(pw_buf_printf(errors, "%s\n", err))
+      return PW_ENOMEM;
+    return rc == PW_EPARSE ? PW_EINVAL : rc;
+  }
+  struct cfg *g = pw_calloc(1, sizeof(*g));
+  if(!g || !(g->path = pw_strdup(path))) {
+    pw_free(g);
+    pw_yaml_free(&root);
+    return PW_ENOMEM;
+  }
+  read_global(&c, root, g);
+  pw_yaml_free(&root);
+  if(c.oom || c.nerr) {
+    cfg_free(&g);
+    return c.oom ? PW_ENOMEM : PW_EINVAL;
+  }
+  *out = g;
+  return 0;
+}
+
+static void free_target(struct cfg_target *t) {
+  char **strs[] = {&t->name, &t->url, &t->query, &t->bearer_token_file,
+                   &t->basic_user, &t->basic_password_file, &t->ca_file,
+                   &t->metric, &t->stat, &t->conninfo_env, &t->conninfo_file,
+                   &t->file, &t->column, &t->mode, &t->kind, &t->namespace_,
+                   &t->object, &t->kubeconfig, &t->function, &t->qualifier,
+                   &t->model};
+  for(size_t i = 0; i < N(strs); i++)
+    pw_free(*strs[i]);
+  for(size_t i = 0; i < t->nlabels; i++)
+    pw_free(t->labels[i]);
+  pw_free(t->labels);
+  pw_free(t->schedules);
+}
+
+void cfg_free(struct cfg **cp) {
+  struct cfg *g = *cp;
+  if(!g)
+    return;
+  for(size_t i = 0; i < g->ntargets; i++)
+    free_target(&g->targets[i]);
+  pw_free(g->targets);
+  pw_free(g->path);
+  pw_free(g->listen);
+  pw_free(g->log_level);
+  pw_free(g->store_conninfo_env);
+  pw_free(g->remote_write_token_file);
+  pw_free(g);
+  *cp = NULL;
+}

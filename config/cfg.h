@@ -1,0 +1,94 @@
+/*
+ * prewarm's configuration: one YAML file to one validated struct cfg.
+ *
+ * Every key of every section is checked against a table (name, type,
+ * range, required); one error rejects the whole file, and each error is
+ * reported as "FILE:LINE:COLUMN: key: problem" (unknown keys with a
+ * did-you-mean).  Secrets are never inline: the file names the
+ * environment variable or file that holds them.  Past this module the
+ * code trusts the struct.
+ */
+#ifndef CFG_H
+#define CFG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/pw_buf.h"
+#include "../common/pw_err.h"
+
+enum cfg_source { CFG_SRC_PROMETHEUS, CFG_SRC_CLOUDWATCH, CFG_SRC_POSTGRES,
+                  CFG_SRC_REMOTE_WRITE, CFG_SRC_CSV, CFG_SRC_DEMO };
+enum cfg_actuator { CFG_ACT_DRYRUN, CFG_ACT_KUBERNETES, CFG_ACT_LAMBDA };
+
+struct cfg_schedule {
+  int64_t start_ms, end_ms;
+  long min;
+};
+
+struct cfg_target {
+  char *name;
+  int64_t step_ms;
+  int64_t lag_ms;               /* how long a step takes to be final */
+  enum cfg_source source;
+  /* prometheus */
+  char *url, *query, *bearer_token_file, *basic_user, *basic_password_file,
+    *ca_file;
+  /* cloudwatch (function, qualifier shared with lambda below) */
+  char *metric, *stat;
+  int fill_zero;
+  /* postgres: the connection string from an env var or a file */
+  char *conninfo_env, *conninfo_file;
+  int counter;                  /* postgres, remote_write */
+  /* remote_write */
+  char **labels;                /* "name=value" */
+  size_t nlabels;
+  /* csv (replayed from now - history; row i is one step) */
+  char *file, *column;
+  /* demo: prewarm's own synthetic traffic, replayed as csv is */
+  long days, seed;
+  /* actuator */
+  enum cfg_actuator actuator;
+  char *mode, *kind, *namespace_, *object, *kubeconfig;  /* kubernetes */
+  char *function, *qualifier;                              /* lambda, cw */
+  /* forecast */
+  int64_t history_ms;
+  int period;                   /* steps, 0 = auto */
+  char *model;                  /* auto, snaive, hw, hw-damped, hw-mul */
+  int64_t refit_ms;
+  /* policy */
+  double unit_capacity, quantile, headroom, floor_utilization;
+  double duration_ms;           /* lambda: mean invocation duration */
+  int64_t warmup_ms, stabilization_ms;
+  long min, max;
+  double budget_instance_hours;
+  struct cfg_schedule *schedules;
+  size_t nschedules;
+};
+
+struct cfg {
+  char *path;
+  char *listen;
+  int64_t tick_ms;              /* 0: each target's step */
+  int dry_run;
+  char *log_level;
+  double speed;                 /* time runs this many times faster (demo) */
+  char *store_conninfo_env;     /* store: the connection string's env var */
+  char *remote_write_token_file;
+  struct cfg_target *targets;
+  size_t ntargets;
+};
+
+/*
+ * Reads and validates path.  Returns 0 and *out, or PW_EINVAL with every
+ * problem appended to errors as "FILE:LINE:COLUMN: key: problem\n" lines
+ * (PW_EIO when the file cannot be read, PW_ENOMEM).  Free with cfg_free().
+ */
+int cfg_load(const char *path, struct cfg **out, struct pw_buf *errors)
+  PW_WUR;
+void cfg_free(struct cfg **cp);
+
+/* Parses "90s", "5m", "2h", "14d", "250ms" or plain seconds. */
+int cfg_duration_ms(const char *s, int64_t *out) PW_WUR;
+
+#endif

@@ -1,0 +1,706 @@
+#include "ctl_daemon.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../actuators/act_dryrun.h"
+#include "../actuators/act_k8s.h"
+#include "../actuators/act_lambda.h"
+#include "../common/pw_alloc.h"
+#include "../common/pw_aws.h"
+#include "../common/pw_clock.h"
+#include "../common/pw_csv.h"
+#include "../common/pw_log.h"
+#include "../telemetry/tel_csv.h"
+#include "../telemetry/tel_cw.h"
+#include "../telemetry/tel_pg.h"
+#include "../telemetry/tel_prom.h"
+#include "ctl_demo.h"
+#include "ctl_feed.h"
+#include "ctl_store.h"
+#include "ctl_target.h"
+
+#define NaN ((double)NAN)
+
+/* Tick duration histogram buckets, seconds. */
+static const double tick_le[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
+#define NLE (sizeof(tick_le) / sizeof(tick_le[0]))
+
+struct dtarget {
+  const struct cfg_target *c;
+  struct tel_source *src;
+  struct act *act;
+  struct ctl_target *t;
+  struct ctl_feed feed;
+  struct ctl_schedule *sched;
+  /* the last tick */
+  int have;
+  int64_t at_ms;
+  struct ctl_decision dec;
+  struct act_capacity cap;
+  int act_rc, src_rc;
+  char act_why[256], src_why[256];
+  long by_reason[CTL_RB_COUNT];
+  long act_ok, act_unchanged, act_refused, act_error;
+};
+
+struct ctl_daemon {
+  pthread_mutex_t mu;      /* guards everything below */
+  struct cfg *cfg;
+  struct pw_aws *aws;
+  struct tel_rw *rw;
+  struct ctl_store *store;
+  struct dtarget *tg;
+  size_t n;
+  int dry_run;
+  long ticks;
+  long tick_bucket[NLE];
+  double tick_sum_s;
+  int64_t started_ms;
+};
+
+static int steps_of(int64_t ms, int64_t step_ms) {
+  return (int)((ms + step_ms - 1) / step_ms);
+}
+
+/* The target's loop settings, as `prewarm plan` derives them. */
+static int target_cfg(const struct cfg_target *c, struct dtarget *g,
+                      int64_t start_ms, struct ctl_target_cfg *tc) {
+  int lambda = c->actuator == CFG_ACT_LAMBDA;
+  int w = steps_of(c->warmup_ms, c->step_ms);
+  int day = steps_of(86400000, c->step_ms);
+  memset(tc, 0, sizeof(*tc));
+  g->sched = pw_calloc(c->nschedules ? c->nschedules : 1, sizeof(*g->sched));
+  if(!g->sched)
+    return PW_ENOMEM;
+  for(size_t i = 0; i < c->nschedules; i++)
+    g->sched[i] = (struct ctl_schedule){c->schedules[i].start_ms,
+                                        c->schedules[i].end_ms,
+                                        c->schedules[i].min};
+  int stab = steps_of(c->stabilization_ms, c->step_ms);
+  tc->policy = (struct ctl_policy){
+    .unit_capacity = c->unit_capacity, .duration_ms = c->duration_ms,
+    .step_s = (double)c->step_ms / 1000.0, .lead_steps = w + 1,
+    .quantile = c->quantile, .headroom = c->headroom,
+    .floor_utilization = lambda ? 0 : c->floor_utilization,
+    .fallback_utilization = lambda ? 0 : 0.7, .min = c->min, .max = c->max,
+    .budget_instance_hours = c->budget_instance_hours,
+    .stabilization_steps = stab > 0 ? stab - 1 : 0,
+    .max_error_ratio = lambda ? 4.0 : 2.0, .momentum = 1,
+    .schedules = g->sched, .nschedules = (int)c->nschedules};
+  tc->period = c->period;
+  tc->model_auto = !c->model || strcmp(c->model, "auto") == 0;
+  if(!tc->model_auto && fc_kind_parse(c->model, &tc->kind))
+    return PW_EINVAL;
+  tc->refit_steps = steps_of(c->refit_ms, c->step_ms);
+  if(tc->refit_steps < 1)
+    tc->refit_steps = 1;
+  tc->reselect_steps = day > tc->refit_steps ? day : tc->refit_steps;
+  tc->history_steps = steps_of(c->history_ms, c->step_ms);
+  if(tc->history_steps < 64)
+    tc->history_steps = 64;
+  tc->fit_seasons = 7;
+  tc->start_ms = start_ms;
+  return 0;
+}
+
+static int need_aws(struct ctl_daemon *d, char *err, size_t errlen) {
+  return d->aws ? 0 : pw_aws_new(&d->aws, err, errlen);
+}
+
+/* A replayed history (csv, demo): row i is the step at start + i * step. */
+static int replay_source(const struct cfg_target *c, int64_t start_ms,
+                         struct tel_source **out, char *err, size_t errlen) {
+  struct pw_csv_column col = {0};
+  int rc;
+  if(c->source == CFG_SRC_DEMO) {
+    size_t n = (size_t)(c->days * 86400000 / c->step_ms);
+    double *v = pw_malloc((n ? n : 1) * sizeof(double));
+    if(!v)
+      return PW_ENOMEM;
+    ctl_demo_generate(v, n, (int)(c->step_ms / 1000), (unsigned long)c->seed);
+    rc = tel_csv_new(v, n, start_ms, c->step_ms, out);
+    pw_free(v);
+    return rc;
+  }
+  rc = pw_csv_read_column(c->file, c->column, 0, &col, err, errlen);
+  if(rc == 0)
+    rc = tel_csv_new(col.values, col.n, start_ms, c->step_ms, out);
+  pw_csv_column_cleanup(&col);
+  return rc;
+}
+
+static char *env_or_file(const char *env, const char *file) {
+  if(env) {
+    const char *v = getenv(env);
+    return v ? pw_strdup(v) : NULL;
+  }
+  struct pw_buf b;
+  pw_buf_init(&b, 64 * 1024);
+  if(pw_buf_read_file(&b, file)) {
+    pw_buf_cleanup(&b);
+    return NULL;
+  }
+  pw_buf_rtrim(&b);
+  return b.p;
+}
+
+static int make_source(struct ctl_daemon *d, struct dtarget *g,
+                       int64_t start_ms, int64_t now_ms, char *err,
+                       size_t errlen) {
+  const struct cfg_target *c = g->c;
+  switch(c->source) {
+  case CFG_SRC_PROMETHEUS: {
+    struct tel_prom_cfg p = {c->url, c->query, c->step_ms,
+                             c->bearer_token_file, c->basic_user,
+                             c->basic_password_file, c->ca_file, 0};
+    return tel_prom_new(&p, &g->src, err, errlen);
+  }
+  case CFG_SRC_CLOUDWATCH: {
+    struct tel_cw_cfg w = {c->function, c->qualifier, c->metric, c->stat,
+                           c->step_ms, 0, c->fill_zero, 0};
+    int rc = need_aws(d, err, errlen);
+    return rc ? rc : tel_cw_new(&w, d->aws, &g->src, err, errlen);
+  }
+  case CFG_SRC_POSTGRES: {
+    char *conn = env_or_file(c->conninfo_env, c->conninfo_file);
+    if(!conn) {
+      snprintf(err, errlen, "postgres: %s %s is not set or not readable",
+               c->conninfo_env ? "environment variable" : "file",
+               c->conninfo_env ? c->conninfo_env : c->conninfo_file);
+      return PW_EINVAL;
+    }
+    struct tel_pg_cfg p = {conn, c->query, c->step_ms, c->counter, 0};
+    int rc = tel_pg_new(&p, &g->src, err, errlen);
+    memset(conn, 0, strlen(conn));
+    pw_free(conn);
+    return rc;
+  }
+  case CFG_SRC_REMOTE_WRITE: {
+    struct tel_rw_selector s = {c->metric, (const char *const *)c->labels,
+                                c->nlabels, c->counter, c->step_ms};
+    /* A push has no history to backfill: steps are kept from now on. */
+    int rc = d->rw ? 0 : tel_rw_new(64u << 20, &d->rw);
+    return rc ? rc : tel_rw_source(d->rw, &s, now_ms, &g->src, err, errlen);
+  }
+  case CFG_SRC_CSV:
+  case CFG_SRC_DEMO:
+    return replay_source(c, start_ms, &g->src, err, errlen);
+  }
+  return PW_EINVAL;
+}
+
+static int make_actuator(struct ctl_daemon *d, struct dtarget *g, char *err,
+                         size_t errlen) {
+  const struct cfg_target *c = g->c;
+  struct act *inner = NULL;
+  int rc = 0;
+  if(c->actuator == CFG_ACT_KUBERNETES) {
+    struct act_k8s_cfg k = {c->mode, c->kind, c->namespace_, c->object,
+                            c->kubeconfig, NULL, 0, 0, 0};
+    rc = act_k8s_new(&k, &inner, err, errlen);
+  } else if(c->actuator == CFG_ACT_LAMBDA) {
+    struct act_lambda_cfg l = {c->function, c->qualifier, 0, 0, 0, 0, 0};
+    rc = need_aws(d, err, errlen);
+    if(rc == 0)
+      rc = act_lambda_new(&l, d->aws, &inner, err, errlen);
+  }
+  if(rc)
+    return rc;
+  if(inner && !d->dry_run) {
+    g->act = inner;
+    return 0;
+  }
+  return act_dryrun_new(inner, &g->act);
+}
+
+static int build_target(struct ctl_daemon *d, struct dtarget *g,
+                        int64_t now_ms, char *err, size_t errlen) {
+  const struct cfg_target *c = g->c;
+  int64_t start = (now_ms - c->history_ms) / c->step_ms * c->step_ms;
+  struct ctl_target_cfg tc;
+  char inner[256] = "";
+  int rc = target_cfg(c, g, start, &tc);
+  if(rc == 0)
+    rc = ctl_target_new(&tc, &g->t, inner, sizeof(inner));
+  if(rc == 0)
+    rc = make_source(d, g, start, now_ms, inner, sizeof(inner));
+  if(rc == 0)
+    rc = make_actuator(d, g, inner, sizeof(inner));
+  if(rc) {
+    snprintf(err, errlen, "target %s: %s", c->name,
+             inner[0] ? inner : pw_strerror(rc));
+    return rc;
+  }
+  /* Remote-write data arrives a few seconds late: one step of grace. */
+  int64_t lag = c->lag_ms ? c->lag_ms
+                : c->source == CFG_SRC_REMOTE_WRITE ? c->step_ms : 0;
+  ctl_feed_init(&g->feed, g->src, c->step_ms, lag, c->history_ms, now_ms);
+  return 0;
+}
+
+static void resume_history(struct ctl_daemon *d, struct dtarget *g,
+                           int64_t now_ms) {
+  struct tel_samples s = {0};
+  int64_t from = g->feed.next_ms;
+  if(ctl_store_history(d->store, g->c->name, from, now_ms, &s) == 0 && s.n) {
+    ctl_target_observe(g->t, s.ts_ms, s.v, s.n);
+    g->feed.next_ms = s.ts_ms[s.n - 1] + g->c->step_ms;
+    pw_log(PW_LOG_INFO, "target %s: resumed %zu steps of history from the "
+           "store", g->c->name, s.n);
+  } else if(s.n == 0 && ctl_store_why(d->store)[0]) {
+    pw_log(PW_LOG_WARN, "target %s: no history from the store: %s",
+           g->c->name, ctl_store_why(d->store));
+  }
+  tel_samples_cleanup(&s);
+}
+
+int ctl_daemon_new(struct cfg *cfg, int dry_run, int64_t now_ms,
+                   struct ctl_daemon **out, char *err, size_t errlen) {
+  struct ctl_daemon *d = pw_calloc(1, sizeof(*d));
+  int rc = 0;
+  *out = NULL;
+  if(!d) {
+    cfg_free(&cfg);
+    return PW_ENOMEM;
+  }
+  pthread_mutex_init(&d->mu, NULL);
+  d->cfg = cfg;
+  d->dry_run = dry_run || cfg->dry_run;
+  d->started_ms = now_ms;
+  d->tg = pw_calloc(cfg->ntargets, sizeof(*d->tg));
+  if(!d->tg)
+    rc = PW_ENOMEM;
+  if(rc == 0 && cfg->store_conninfo_env) {
+    const char *conn = getenv(cfg->store_conninfo_env);
+    struct ctl_store_cfg sc = {conn ? conn : "", 0, 0};
+    rc = ctl_store_open(&sc, &d->store, err, errlen);
+  }
+  for(size_t i = 0; rc == 0 && i < cfg->ntargets; i++, d->n++) {
+    d->tg[i].c = &cfg->targets[i];
+    rc = build_target(d, &d->tg[i], now_ms, err, errlen);
+    if(rc == 0 && d->store)
+      resume_history(d, &d->tg[i], now_ms);
+  }
+  if(rc) {
+    if(rc == PW_ENOMEM && !err[0])
+      snprintf(err, errlen, "out of memory");
+    ctl_daemon_free(&d);
+    return rc;
+  }
+  *out = d;
+  return 0;
+}
+
+void ctl_daemon_free(struct ctl_daemon **dp) {
+  struct ctl_daemon *d = *dp;
+  if(!d)
+    return;
+  for(size_t i = 0; d->tg && i < d->cfg->ntargets; i++) {
+    struct dtarget *g = &d->tg[i];
+    act_free(&g->act);
+    tel_source_free(&g->src);
+    ctl_target_free(&g->t);
+    ctl_feed_cleanup(&g->feed);
+    pw_free(g->sched);
+  }
+  pw_free(d->tg);
+  ctl_store_close(&d->store);
+  tel_rw_free(&d->rw);
+  pw_aws_free(&d->aws);
+  cfg_free(&d->cfg);
+  pthread_mutex_destroy(&d->mu);
+  pw_free(d);
+  *dp = NULL;
+}
+
+struct tel_rw *ctl_daemon_rw(struct ctl_daemon *d) {
+  return d->rw;
+}
+
+const struct cfg *ctl_daemon_cfg(const struct ctl_daemon *d) {
+  return d->cfg;
+}
+
+void ctl_daemon_flush(struct ctl_daemon *d) {
+  pthread_mutex_lock(&d->mu);
+  if(d->store && ctl_store_flush(d->store))
+    pw_log(PW_LOG_WARN, "store: %s", ctl_store_why(d->store));
+  pthread_mutex_unlock(&d->mu);
+}
+
+static void record(struct ctl_daemon *d, struct dtarget *g, int rc) {
+  char reasons[256];
+  for(int b = 0; b < CTL_RB_COUNT; b++)
+    if(g->dec.reasons & (1u << b))
+      g->by_reason[b]++;
+  if(rc == 0 && (g->cap.flags & ACT_F_UNCHANGED))
+    g->act_unchanged++;
+  else if(rc == 0)
+    g->act_ok++;
+  else if(rc == PW_EREFUSED)
+    g->act_refused++;
+  else
+    g->act_error++;
+  g->act_rc = rc;
+  snprintf(g->act_why, sizeof(g->act_why), "%s", g->act->why);
+  ctl_reasons_format(g->dec.reasons, reasons, sizeof(reasons));
+  if(rc && rc != PW_EREFUSED)
+    pw_log(PW_LOG_WARN, "target %s: actuation failed, capacity kept: %s",
+           g->c->name, g->act_why[0] ? g->act_why : pw_strerror(rc));
+  pw_log(PW_LOG_DEBUG, "target %s: desired %ld (%s)", g->c->name,
+         g->dec.desired, reasons);
+  if(!d->store)
+    return;
+  for(size_t i = 0; i < g->feed.buf.n && g->src_rc == 0; i++)
+    if(ctl_store_observation(d->store, g->c->name, g->feed.buf.ts_ms[i],
+                             g->feed.buf.v[i]))
+      break;
+  const struct ctl_target_stats *st = ctl_target_stats(g->t);
+  if(ctl_store_decision(d->store, g->c->name, g->at_ms,
+                        fc_series_back(ctl_target_series(g->t), 0),
+                        g->dec.desired, reasons, st->forecast_at_lead,
+                        st->quantile_at_lead))
+    pw_log(PW_LOG_WARN, "store: out of memory queueing a decision");
+}
+
+static int tick_one(struct ctl_daemon *d, struct dtarget *g, int64_t now_ms) {
+  pthread_mutex_lock(&d->mu);
+  g->src_rc = ctl_feed_tick(&g->feed, now_ms, g->t);
+  snprintf(g->src_why, sizeof(g->src_why), "%s", g->src->why);
+  if(g->src_rc)
+    pw_log(PW_LOG_WARN, "target %s: reading load failed: %s", g->c->name,
+           g->src_why);
+  struct ctl_decision dec;
+  (void)ctl_target_tick(g->t, now_ms, NULL, &dec, &g->cap);
+  pthread_mutex_unlock(&d->mu);
+  /* The actuator may wait on the network: not under the lock. */
+  struct act_capacity cap = {-1, -1, -1, 0};
+  int rc = ctl_target_actuate(g->t, g->act, &dec, &cap);
+  if(strcmp(g->act->ops->name, "dryrun") == 0)
+    dec.reasons |= CTL_R(DRY_RUN);
+  pthread_mutex_lock(&d->mu);
+  g->dec = dec;
+  g->cap = cap;
+  g->at_ms = now_ms;
+  g->have = 1;
+  record(d, g, rc);
+  pthread_mutex_unlock(&d->mu);
+  return rc || g->src_rc;
+}
+
+int ctl_daemon_tick(struct ctl_daemon *d, int64_t now_ms) {
+  double t0 = pw_clock_mono_ms();
+  int bad = 0;
+  for(size_t i = 0; i < d->n; i++)
+    bad += tick_one(d, &d->tg[i], now_ms) != 0;
+  double s = (pw_clock_mono_ms() - t0) / 1000.0;
+  pthread_mutex_lock(&d->mu);
+  d->ticks++;
+  d->tick_sum_s += s;
+  for(size_t k = 0; k < NLE; k++)
+    if(s <= tick_le[k])
+      d->tick_bucket[k]++;
+  if(d->store && ctl_store_flush(d->store))
+    pw_log(PW_LOG_WARN, "store: %s (rows kept for the next try)",
+           ctl_store_why(d->store));
+  pthread_mutex_unlock(&d->mu);
+  return bad;
+}
+
+/* ---- /metrics: the Prometheus text format 0.0.4 (CONTRACTS.md 5.2) ---- */
+
+static int num(struct pw_buf *b, double v) {
+  if(isnan(v))
+    return pw_buf_printf(b, "NaN\n");
+  if(isinf(v))
+    return pw_buf_printf(b, v > 0 ? "+Inf\n" : "-Inf\n");
+  return pw_buf_printf(b, "%.17g\n", v);
+}
+
+static int family(struct pw_buf *b, const char *name, const char *type,
+                  const char *help) {
+  return pw_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+                       type);
+}
+
+/* name{target="T"[,k="v"]} value, with the label values escaped. */
+static int sample(struct pw_buf *b, const char *name, const char *target,
+                  const char *k, const char *v, double value) {
+  int rc = pw_buf_printf(b, "%s{target=\"", name);
+  for(const char *p = target; rc == 0 && *p; p++)
+    rc = *p == '\\' || *p == '"' ? pw_buf_printf(b, "\\%c", *p)
+         : *p == '\n'            ? pw_buf_printf(b, "\\n")
+                                 : pw_buf_append(b, p, 1);
+  if(rc == 0 && k)
+    rc = pw_buf_printf(b, "\",%s=\"%s", k, v);
+  if(rc == 0)
+    rc = pw_buf_printf(b, "\"} ");
+  return rc ? rc : num(b, value);
+}
+
+/* One gauge family over all targets. */
+static int per_target(struct ctl_daemon *d, struct pw_buf *b,
+                      const char *name, const char *help, int which) {
+  int rc = family(b, name, "gauge", help);
+  for(size_t i = 0; rc == 0 && i < d->n; i++) {
+    const struct dtarget *g = &d->tg[i];
+    const struct ctl_target_stats *st = ctl_target_stats(g->t);
+    double v = (double)NAN;
+    switch(which) {
+    case 0: v = g->have ? (double)g->dec.desired : NaN; break;
+    case 1: v = g->have ? (double)g->cap.requested : NaN; break;
+    case 2: v = g->have ? (double)g->cap.ready : NaN; break;
+    case 3: v = fc_series_back(ctl_target_series(g->t), 0); break;
+    case 4: v = g->have && !(g->dec.reasons & CTL_R(FALLBACK))
+                  ? st->forecast_at_lead : NaN; break;
+    case 5: v = g->have && !(g->dec.reasons & CTL_R(FALLBACK))
+                  ? st->quantile_at_lead : NaN; break;
+    case 6: v = st->error_ratio; break;
+    case 7: v = ctl_feed_stale(&g->feed, g->at_ms, 3); break;
+    case 8: v = st->fit_ms_last / 1000.0; break;
+    default: break;
+    }
+    if(which == 1 && v < 0)
+      v = NAN;
+    rc = sample(b, name, g->c->name, NULL, NULL, v);
+  }
+  return rc;
+}
+
+static int counters(struct ctl_daemon *d, struct pw_buf *b) {
+  int rc = family(b, "prewarm_decisions_total", "counter",
+                  "Decisions by reason (a decision may have several).");
+  for(size_t i = 0; rc == 0 && i < d->n; i++)
+    for(int r = 0; rc == 0 && r < CTL_RB_COUNT; r++) {
+      char name[64];
+      ctl_reasons_format(1u << r, name, sizeof(name));
+      rc = sample(b, "prewarm_decisions_total", d->tg[i].c->name, "reason",
+                  name, (double)d->tg[i].by_reason[r]);
+    }
+  if(rc == 0)
+    rc = family(b, "prewarm_actuations_total", "counter",
+                "Actuator calls by result.");
+  static const char *const results[] = {"ok", "unchanged", "refused",
+                                        "error"};
+  for(size_t i = 0; rc == 0 && i < d->n; i++) {
+    const struct dtarget *g = &d->tg[i];
+    const long v[] = {g->act_ok, g->act_unchanged, g->act_refused,
+                      g->act_error};
+    for(int k = 0; rc == 0 && k < 4; k++)
+      rc = sample(b, "prewarm_actuations_total", g->c->name, "result",
+                  results[k], (double)v[k]);
+  }
+  if(rc == 0)
+    rc = family(b, "prewarm_source_errors_total", "counter",
+                "Failed reads of the target's load.");
+  for(size_t i = 0; rc == 0 && i < d->n; i++)
+    rc = sample(b, "prewarm_source_errors_total", d->tg[i].c->name, NULL,
+                NULL, (double)d->tg[i].feed.failures);
+  if(rc == 0)
+    rc = family(b, "prewarm_source_rejected_samples_total", "counter",
+                "Samples refused: non-finite, negative, duplicated, out of "
+                "order or off the step grid.");
+  for(size_t i = 0; rc == 0 && i < d->n; i++)
+    rc = sample(b, "prewarm_source_rejected_samples_total", d->tg[i].c->name,
+                NULL, NULL, (double)d->tg[i].src->rejected);
+  return rc;
+}
+
+static int tick_histogram(struct ctl_daemon *d, struct pw_buf *b) {
+  int rc = family(b, "prewarm_tick_duration_seconds", "histogram",
+                  "Time of one pass over every target.");
+  for(size_t k = 0; rc == 0 && k < NLE; k++)
+    rc = pw_buf_printf(b, "prewarm_tick_duration_seconds_bucket{le=\"%g\"} "
+                       "%ld\n", tick_le[k], d->tick_bucket[k]);
+  if(rc == 0)
+    rc = pw_buf_printf(b, "prewarm_tick_duration_seconds_bucket{le=\"+Inf\"}"
+                       " %ld\nprewarm_tick_duration_seconds_sum %.17g\n"
+                       "prewarm_tick_duration_seconds_count %ld\n", d->ticks,
+                       d->tick_sum_s, d->ticks);
+  return rc;
+}
+
+static int rw_metrics(struct ctl_daemon *d, struct pw_buf *b) {
+  struct tel_rw_stats st;
+  tel_rw_totals(d->rw, &st);
+  const struct {
+    const char *what;
+    long v;
+  } rows[] = {{"requests", st.requests}, {"samples", st.samples},
+              {"kept", st.kept}, {"stale", st.stale}, {"late", st.late},
+              {"refused", st.refused}};
+  int rc = family(b, "prewarm_remote_write_total", "counter",
+                  "Remote-write requests and samples received, by what "
+                  "became of them.");
+  for(size_t i = 0; rc == 0 && i < sizeof(rows) / sizeof(rows[0]); i++)
+    rc = pw_buf_printf(b, "prewarm_remote_write_total{what=\"%s\"} %ld\n",
+                       rows[i].what, rows[i].v);
+  return rc;
+}
+
+static int render_metrics(struct ctl_daemon *d, struct pw_buf *b) {
+  static const struct {
+    const char *name, *help;
+  } gauges[] = {
+    {"prewarm_target_desired", "Capacity the policy asks for."},
+    {"prewarm_target_requested", "Capacity the platform has been asked for."},
+    {"prewarm_target_ready", "Capacity that serves now."},
+    {"prewarm_target_load", "The last observed load."},
+    {"prewarm_target_forecast_mean", "Mean forecast at the lead time."},
+    {"prewarm_target_forecast_upper",
+     "The provisioned forecast quantile at the lead time."},
+    {"prewarm_target_forecast_error_ratio",
+     "Recent forecast error relative to persistence."},
+    {"prewarm_target_stale", "1 when no new data arrived for 3 steps."},
+    {"prewarm_target_fit_seconds", "Duration of the last model fit."},
+  };
+  int rc = family(b, "prewarm_build_info", "gauge", "prewarm's version.");
+  if(rc == 0)
+    rc = pw_buf_printf(b, "prewarm_build_info{version=\"0.1.0\"} 1\n");
+  if(rc == 0)
+    rc = family(b, "prewarm_leader", "gauge", "1 when this replica "
+                "actuates (leader election is not configured: always 1).");
+  if(rc == 0)
+    rc = pw_buf_printf(b, "prewarm_leader 1\n");
+  if(rc == 0)
+    rc = family(b, "prewarm_dry_run", "gauge", "1 when --dry-run or "
+                "dry_run: true makes every actuator record only.");
+  if(rc == 0)
+    rc = pw_buf_printf(b, "prewarm_dry_run %d\n", d->dry_run);
+  for(int k = 0; rc == 0 && k < 9; k++)
+    rc = per_target(d, b, gauges[k].name, gauges[k].help, k);
+  if(rc == 0)
+    rc = counters(d, b);
+  if(rc == 0)
+    rc = tick_histogram(d, b);
+  if(rc == 0 && d->rw)
+    rc = rw_metrics(d, b);
+  return rc;
+}
+
+/* ---- /api/v1/targets: JSON ---- */
+
+static int json_num(struct pw_buf *b, const char *key, double v, int comma) {
+  if(!isfinite(v))
+    return pw_buf_printf(b, "\"%s\":null%s", key, comma ? "," : "");
+  return pw_buf_printf(b, "\"%s\":%.10g%s", key, v, comma ? "," : "");
+}
+
+/* A JSON string (the texts here are ours or API messages). */
+static int json_str(struct pw_buf *b, const char *s) {
+  int rc = pw_buf_append(b, "\"", 1);
+  for(; rc == 0 && *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if(ch == '"' || ch == '\\')
+      rc = pw_buf_printf(b, "\\%c", ch);
+    else if(ch < 0x20)
+      rc = pw_buf_printf(b, "\\u%04x", ch);
+    else
+      rc = pw_buf_append(b, s, 1);
+  }
+  return rc ? rc : pw_buf_append(b, "\"", 1);
+}
+
+static int target_json(const struct dtarget *g, struct pw_buf *b, int path) {
+  char reasons[256] = "";
+  const struct ctl_target_stats *st = ctl_target_stats(g->t);
+  int rc = pw_buf_printf(b, "{\"name\":");
+  if(rc == 0)
+    rc = json_str(b, g->c->name);
+  if(rc == 0)
+    rc = pw_buf_printf(b, ",\"step_seconds\":%lld,",
+                       (long long)(g->c->step_ms / 1000));
+  if(rc == 0)
+    rc = json_num(b, "desired", g->have ? (double)g->dec.desired : NaN, 1);
+  if(rc == 0)
+    rc = json_num(b, "requested", g->have && g->cap.requested >= 0
+                                    ? (double)g->cap.requested : NaN, 1);
+  if(rc == 0)
+    rc = json_num(b, "ready", g->have && g->cap.ready >= 0
+                                ? (double)g->cap.ready : NaN, 1);
+  if(rc == 0)
+    rc = json_num(b, "load", fc_series_back(ctl_target_series(g->t), 0), 1);
+  if(rc == 0)
+    rc = json_num(b, "forecast_error_ratio", st->error_ratio, 1);
+  ctl_reasons_format(g->dec.reasons, reasons, sizeof(reasons));
+  if(rc == 0)
+    rc = pw_buf_printf(b, "\"decided_at_ms\":%lld,\"reasons\":",
+                       (long long)g->at_ms);
+  if(rc == 0)
+    rc = json_str(b, reasons);
+  if(rc == 0)
+    rc = pw_buf_printf(b, ",\"stale\":%s,\"source_error\":",
+                       ctl_feed_stale(&g->feed, g->at_ms, 3) ? "true"
+                                                              : "false");
+  if(rc == 0)
+    rc = json_str(b, g->src_rc ? g->src_why : "");
+  if(rc == 0)
+    rc = pw_buf_printf(b, ",\"actuator\":");
+  if(rc == 0)
+    rc = json_str(b, g->act_why);
+  const struct fc_path *p = ctl_target_path(g->t);
+  int have = path && g->have && !(g->dec.reasons & CTL_R(FALLBACK)) && p->h;
+  for(int part = 0; rc == 0 && have && part < 2; part++) {
+    rc = pw_buf_printf(b, ",\"forecast_%s\":[", part ? "upper" : "mean");
+    for(int k = 0; rc == 0 && k < p->h; k++)
+      rc = pw_buf_printf(b, "%s%.6g", k ? "," : "",
+                         part ? p->q[k * p->nq] : p->mean[k]);
+    if(rc == 0)
+      rc = pw_buf_append(b, "]", 1);
+  }
+  return rc ? rc : pw_buf_append(b, "}", 1);
+}
+
+static unsigned api(struct ctl_daemon *d, const char *url,
+                    struct pw_buf *b) {
+  const char *name = url + strlen("/api/v1/targets");
+  if(*name == '\0') {
+    int rc = pw_buf_printf(b, "{\"targets\":[");
+    for(size_t i = 0; rc == 0 && i < d->n; i++) {
+      if(i)
+        rc = pw_buf_append(b, ",", 1);
+      if(rc == 0)
+        rc = target_json(&d->tg[i], b, 0);
+    }
+    if(rc == 0)
+      rc = pw_buf_printf(b, "]}\n");
+    return rc ? 500 : 200;
+  }
+  if(*name != '/')
+    return 0;
+  for(size_t i = 0; i < d->n; i++)
+    if(strcmp(d->tg[i].c->name, name + 1) == 0) {
+      int rc = target_json(&d->tg[i], b, 1);
+      return rc || pw_buf_append(b, "\n", 1) ? 500 : 200;
+    }
+  return pw_buf_printf(b, "{\"error\":\"no such target\"}\n") ? 500 : 404;
+}
+
+unsigned ctl_daemon_get(void *ud, const char *url, struct pw_buf *body,
+                        const char **content_type) {
+  struct ctl_daemon *d = ud;
+  unsigned status = 0;
+  pthread_mutex_lock(&d->mu);
+  if(strcmp(url, "/metrics") == 0) {
+    *content_type = "text/plain; version=0.0.4; charset=utf-8";
+    status = render_metrics(d, body) ? 500 : 200;
+  } else if(strcmp(url, "/healthz") == 0) {
+    status = pw_buf_printf(body, "ok\n") ? 500 : 200;
+  } else if(strcmp(url, "/readyz") == 0) {
+    size_t answered = 0;
+    for(size_t i = 0; i < d->n; i++)
+      answered += d->tg[i].feed.answered != 0;
+    status = answered == d->n ? 200 : 503;
+    if(pw_buf_printf(body, "%zu of %zu sources answered\n", answered, d->n))
+      status = 500;
+  } else if(strncmp(url, "/api/v1/targets", 15) == 0) {
+    *content_type = "application/json";
+    status = api(d, url, body);
+  }
+  pthread_mutex_unlock(&d->mu);
+  return status;
+}

@@ -1,0 +1,46 @@
+/*
+ * The daemon's state: every configured target with its source, actuator,
+ * model and feed; the shared AWS credentials, remote-write buffer and
+ * store; and what /metrics and /api show.
+ *
+ * Threads: the loop calls ctl_daemon_tick(); the HTTP server calls
+ * ctl_daemon_get().  One mutex guards the state; the loop drops it while
+ * an actuator waits on the network.
+ */
+#ifndef CTL_DAEMON_H
+#define CTL_DAEMON_H
+
+#include <stdint.h>
+
+#include "../common/pw_buf.h"
+#include "../config/cfg.h"
+#include "../telemetry/tel_rw.h"
+
+struct ctl_daemon;
+
+/*
+ * Builds everything the configuration names (cfg is taken over).  With
+ * dry_run every actuator is wrapped in the dry-run one (which may still
+ * read capacity).  now_ms is the (possibly scaled) clock's time.  Returns
+ * 0, or an error with err naming the target and the problem.
+ */
+int ctl_daemon_new(struct cfg *cfg, int dry_run, int64_t now_ms,
+                   struct ctl_daemon **out, char *err, size_t errlen) PW_WUR;
+void ctl_daemon_free(struct ctl_daemon **dp);
+
+/* One pass over every target at now_ms: read, decide, act, record.
+ * Returns how many targets had an error (each is logged and shown). */
+int ctl_daemon_tick(struct ctl_daemon *d, int64_t now_ms);
+
+/* The HTTP server's read-only endpoints (see ctl_http_cfg.get). */
+unsigned ctl_daemon_get(void *d, const char *url, struct pw_buf *body,
+                        const char **content_type);
+
+/* The remote-write buffer, or NULL when no target reads one. */
+struct tel_rw *ctl_daemon_rw(struct ctl_daemon *d);
+const struct cfg *ctl_daemon_cfg(const struct ctl_daemon *d);
+
+/* Writes what the store has queued (at exit). */
+void ctl_daemon_flush(struct ctl_daemon *d);
+
+#endif

@@ -1,0 +1,119 @@
+#!/bin/sh
+# prewarm check-config and prewarm run: every example is valid; bad files
+# are refused with FILE:LINE:COLUMN: key: problem for each error; the
+# daemon on the local demo answers /healthz, /readyz, /metrics (checked
+# with promtool when installed) and /api/v1/targets, and stops on SIGTERM;
+# --once prints the decisions.
+set -u
+. "$(dirname "$0")/tap.sh"
+
+for f in config/examples/*.yaml; do
+  "$P" check-config "$f" >"$T/out" 2>&1
+  check "example $(basename "$f") passes check-config" \
+    sh -c "[ $? -eq 0 ] && grep -q ': valid; ' '$T/out'"
+done
+
+cat >"$T/bad.yaml" <<'YAML'
+listen: 127.0.0.1:9464
+tick: soon
+targets:
+- name: web
+  step: 60s
+  source:
+    prometheus: {url: http://p:9090, query: up, token: abc}
+  actuator:
+    kubernetes: {mode: replicas, name: web, namspace: prod}
+  policy:
+    unit_capacity: -3
+    warmup: 60s
+    max: 10
+    min: 20
+- name: web
+  step: 60s
+  source: {csv: {file: x.csv}}
+  actuator: {dryrun: {}}
+  policy: {warmup: 1m, max: "ten"}
+YAML
+"$P" check-config "$T/bad.yaml" >"$T/out" 2>"$T/err"
+check "a bad file: exit 2, nothing on stdout" sh -c "[ $? -eq 2 ] && [ ! -s '$T/out' ]"
+expect() {
+  check "$1" grep -q -- "$2" "$T/err"
+}
+expect "wrong type, with its position" "bad.yaml:2:7: tick: \"soon\" is not a duration"
+expect "an inline secret is refused" "bad.yaml:7:49: token: secrets are never inline"
+expect "an unknown key with a did-you-mean" "bad.yaml:9:45: namspace: unknown key; did you mean \"namespace\"?"
+expect "out of range" "bad.yaml:11:20: unit_capacity: -3 is out of range"
+expect "min above max" "bad.yaml:14:10: min: is above max (20 > 10)"
+expect "duplicate target" "bad.yaml:15:9: name: duplicate target \"web\""
+expect "missing required" "bad.yaml:19:11: unit_capacity: required in policy"
+expect "a quoted number is not a number" "max: \"ten\" is not a whole number"
+check "every error is reported, one per line" [ "$(wc -l <"$T/err")" -ge 8 ]
+printf 'targets: [\n' >"$T/broken.yaml"
+"$P" check-config "$T/broken.yaml" 2>"$T/err"
+check "malformed YAML: the position and the problem" \
+  sh -c "[ $? -eq 2 ] && grep -q 'broken.yaml:2:1: ' '$T/err'"
+
+# --once: one tick, the decisions as JSON.
+"$P" run --config config/examples/local.yaml --once >"$T/once" 2>/dev/null
+check "run --once: a decision for every target, as JSON" /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = d["targets"][0]
+assert t["name"] == "checkout" and t["desired"] >= 2 and "dry_run" in t["reasons"], t
+' "$T/once"
+"$P" run --config "$T/bad.yaml" >/dev/null 2>"$T/err"
+check "run refuses a bad file with the same messages" \
+  sh -c "[ $? -eq 2 ] && grep -q 'bad.yaml:2:7: tick' '$T/err'"
+
+# The daemon, on a free port.
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$P" run --config config/examples/local.yaml --listen "127.0.0.1:$port" \
+  >"$T/run.out" 2>"$T/run.err" &
+pid=$!
+for _ in $(seq 1 50); do
+  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+sleep 2
+U="http://127.0.0.1:$port"
+check "healthz" [ "$(curl -s "$U/healthz")" = ok ]
+check "readyz once the source has answered" \
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/readyz")" = 200 ]
+curl -s -D "$T/mh" "$U/metrics" >"$T/metrics"
+check "metrics: the exposition content type" \
+  grep -qi '^content-type: text/plain; version=0.0.4; charset=utf-8' "$T/mh"
+check "metrics: desired, ready, load, forecast, reasons, histogram" sh -c "
+  grep -q '^prewarm_target_desired{target=\"checkout\"} [0-9]' '$T/metrics' &&
+  grep -q '^prewarm_target_ready{target=\"checkout\"} ' '$T/metrics' &&
+  grep -q '^prewarm_target_forecast_upper{target=\"checkout\"} ' '$T/metrics' &&
+  grep -q '^prewarm_decisions_total{target=\"checkout\",reason=\"predictive\"} ' '$T/metrics' &&
+  grep -q '^prewarm_tick_duration_seconds_bucket{le=\"+Inf\"} ' '$T/metrics'"
+if command -v promtool >/dev/null; then
+  promtool check metrics <"$T/metrics" >"$T/promtool" 2>&1
+  check "promtool check metrics accepts it" [ $? -eq 0 ]
+else
+  ok "promtool check metrics # skip: promtool not installed"
+fi
+curl -s "$U/api/v1/targets/checkout" >"$T/api"
+check "api: one number for KEDA, the reasons and the forecast path" \
+  /usr/bin/python3 -c '
+import json, sys
+t = json.load(open(sys.argv[1]))
+assert isinstance(t["desired"], int), t
+assert t["reasons"] and len(t["forecast_upper"]) == len(t["forecast_mean"]) >= 3, t
+assert all(u >= m for u, m in zip(t["forecast_upper"], t["forecast_mean"])), t
+' "$T/api"
+check "api: an unknown target is 404" \
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/api/v1/targets/nope")" = 404 ]
+check "no remote-write receiver without a target that uses it: 404" \
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$U/api/v1/write")" = 404 ]
+kill -TERM "$pid"
+t0=$(date +%s)
+wait "$pid"
+rc=$?
+check "SIGTERM: exits 0 within a second" sh -c "[ $rc -eq 0 ] && [ \$(( \$(date +%s) - $t0 )) -le 2 ]"
+check "logs are JSON lines" /usr/bin/python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    json.loads(l)
+' "$T/run.err"
