@@ -18,7 +18,7 @@ DEB_PKGS := gcc make pkg-config libgsl-dev libcmocka-dev python3 python3-numpy \
             libcurl4-openssl-dev libcjson-dev libyaml-dev \
             python3-botocore openssl curl prometheus \
             libpq-dev postgresql libprotobuf-c-dev protobuf-c-compiler \
-            libsnappy-dev libmicrohttpd-dev
+            libsnappy-dev libmicrohttpd-dev chromium
 
 # V=1 shows the full commands.
 ifeq ($(V),1)

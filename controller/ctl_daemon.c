@@ -22,6 +22,7 @@
 #include "ctl_feed.h"
 #include "ctl_store.h"
 #include "ctl_target.h"
+#include "ctl_ui.h"
 
 #define NaN ((double)NAN)
 
@@ -29,8 +30,19 @@
 static const double tick_le[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
 #define NLE (sizeof(tick_le) / sizeof(tick_le[0]))
 
+/* What /ui draws: the recent ticks of a target. */
+#define HIST 720
+struct point {
+  int64_t ts_ms;
+  long desired, ready;
+  unsigned reasons;
+};
+
 struct dtarget {
   const struct cfg_target *c;
+  struct point hist[HIST];    /* a ring; hist_n points, the newest at
+                               * hist_head - 1 */
+  size_t hist_head, hist_n;
   struct tel_source *src;
   struct act *act;
   struct ctl_target *t;
@@ -332,8 +344,17 @@ void ctl_daemon_flush(struct ctl_daemon *d) {
   pthread_mutex_unlock(&d->mu);
 }
 
+static void remember(struct dtarget *g) {
+  g->hist[g->hist_head] = (struct point){g->at_ms, g->dec.desired,
+                                         g->cap.ready, g->dec.reasons};
+  g->hist_head = (g->hist_head + 1) % HIST;
+  if(g->hist_n < HIST)
+    g->hist_n++;
+}
+
 static void record(struct ctl_daemon *d, struct dtarget *g, int rc) {
   char reasons[256];
+  remember(g);
   for(int b = 0; b < CTL_RB_COUNT; b++)
     if(g->dec.reasons & (1u << b))
       g->by_reason[b]++;
@@ -655,6 +676,43 @@ static int target_json(const struct dtarget *g, struct pw_buf *b, int path) {
   return rc ? rc : pw_buf_append(b, "}", 1);
 }
 
+/* /api/v1/targets/NAME/history: the last HIST steps of load from the
+ * target's series (backfilled history included) and the recent ticks,
+ * oldest first. */
+static int history_json(const struct dtarget *g, struct pw_buf *b) {
+  const struct fc_series *s = ctl_target_series(g->t);
+  size_t nl = s->n < HIST ? s->n : HIST;
+  int rc = pw_buf_printf(b, "{\"name\":");
+  if(rc == 0)
+    rc = json_str(b, g->c->name);
+  if(rc == 0)
+    rc = pw_buf_printf(b, ",\"unit_capacity\":%.10g,\"step_ms\":%lld,"
+                       "\"load_start_ms\":%lld,\"load\":[",
+                       g->c->unit_capacity, (long long)s->step_ms,
+                       (long long)(s->next_ms - (int64_t)nl * s->step_ms));
+  for(size_t i = 0; rc == 0 && i < nl; i++) {
+    double v = fc_series_back(s, nl - 1 - i);
+    rc = isfinite(v) ? pw_buf_printf(b, "%s%.6g", i ? "," : "", v)
+                     : pw_buf_printf(b, "%snull", i ? "," : "");
+  }
+  if(rc == 0)
+    rc = pw_buf_printf(b, "],\"ticks\":[");
+  for(size_t i = 0; rc == 0 && i < g->hist_n; i++) {
+    const struct point *p = &g->hist[(g->hist_head + HIST - g->hist_n + i) %
+                                     HIST];
+    char reasons[256];
+    ctl_reasons_format(p->reasons, reasons, sizeof(reasons));
+    rc = pw_buf_printf(b, "%s{\"t\":%lld,\"desired\":%ld,\"ready\":%ld,"
+                       "\"reasons\":", i ? "," : "", (long long)p->ts_ms,
+                       p->desired, p->ready);
+    if(rc == 0)
+      rc = json_str(b, reasons);
+    if(rc == 0)
+      rc = pw_buf_append(b, "}", 1);
+  }
+  return rc ? rc : pw_buf_printf(b, "]}\n");
+}
+
 static unsigned api(struct ctl_daemon *d, const char *url,
                     struct pw_buf *b) {
   const char *name = url + strlen("/api/v1/targets");
@@ -672,10 +730,16 @@ static unsigned api(struct ctl_daemon *d, const char *url,
   }
   if(*name != '/')
     return 0;
+  size_t len = strcspn(name + 1, "/");
+  int hist = strcmp(name + 1 + len, "/history") == 0;
+  if(name[1 + len] && !hist)
+    return 0;
   for(size_t i = 0; i < d->n; i++)
-    if(strcmp(d->tg[i].c->name, name + 1) == 0) {
-      int rc = target_json(&d->tg[i], b, 1);
-      return rc || pw_buf_append(b, "\n", 1) ? 500 : 200;
+    if(strlen(d->tg[i].c->name) == len &&
+       strncmp(d->tg[i].c->name, name + 1, len) == 0) {
+      int rc = hist ? history_json(&d->tg[i], b)
+                    : target_json(&d->tg[i], b, 1);
+      return rc || (!hist && pw_buf_append(b, "\n", 1)) ? 500 : 200;
     }
   return pw_buf_printf(b, "{\"error\":\"no such target\"}\n") ? 500 : 404;
 }
@@ -697,6 +761,12 @@ unsigned ctl_daemon_get(void *ud, const char *url, struct pw_buf *body,
     status = answered == d->n ? 200 : 503;
     if(pw_buf_printf(body, "%zu of %zu sources answered\n", answered, d->n))
       status = 500;
+  } else if(strcmp(url, "/ui") == 0 || strcmp(url, "/") == 0) {
+    *content_type = "text/html; charset=utf-8";
+    status = 200;
+    for(size_t i = 0; status == 200 && ctl_ui_page[i]; i++)
+      if(pw_buf_append(body, ctl_ui_page[i], strlen(ctl_ui_page[i])))
+        status = 500;
   } else if(strncmp(url, "/api/v1/targets", 15) == 0) {
     *content_type = "application/json";
     status = api(d, url, body);

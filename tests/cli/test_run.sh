@@ -107,6 +107,35 @@ check "api: an unknown target is 404" \
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/api/v1/targets/nope")" = 404 ]
 check "no remote-write receiver without a target that uses it: 404" \
   [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$U/api/v1/write")" = 404 ]
+# The page, in a real browser: the charts are drawn from the API.
+if command -v chromium >/dev/null; then
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$T/chrome" --virtual-time-budget=8000 --dump-dom \
+    "$U/ui" >"$T/dom.html" 2>/dev/null
+  check "/ui in headless Chromium: load, forecast band and capacity drawn" \
+    /usr/bin/python3 -c '
+import re, sys
+dom = open(sys.argv[1]).read()
+load = re.search(r"<polyline class=\"load\" points=\"([^\"]*)\"", dom)
+assert load and len(load.group(1).split()) >= 100, "no load line"
+assert re.search(r"<polygon class=\"band\" points=\"[0-9]", dom), "no band"
+cap = re.search(r"<polyline class=\"capacity\" points=\"([^\"]*)\"", dom)
+assert cap and len(cap.group(1).split()) >= 2, "no capacity line"
+assert "checkout" in dom and "updated" in dom
+' "$T/dom.html"
+else
+  ok "/ui in headless Chromium # skip: chromium not installed"
+fi
+curl -s "$U/ui" >"$T/ui.html"
+check "/ui: one self-contained page (no external assets)" /usr/bin/python3 -c '
+import re, sys
+page = open(sys.argv[1]).read()
+assert page.startswith("<!doctype html>") and "setInterval(refresh" in page
+assert not re.search(r"(src|href)=", page), "an external asset"
+assert set(re.findall(r"https?://[^\"]*", page)) <= {"http://www.w3.org/1999/xhtml", "http://www.w3.org/2000/svg"}
+' "$T/ui.html"
+
 kill -TERM "$pid"
 t0=$(date +%s)
 wait "$pid"
