@@ -12,11 +12,8 @@
 #include "../common/pw_clock.h"
 #include "../common/pw_http.h"
 #include "../common/pw_log.h"
-#include "../common/pw_yaml.h"
+#include "act_kube.h"
 
-#define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
-#define TOKEN_TTL_MS 60000.0  /* client-go re-reads the token every minute */
-#define KUBECONFIG_MAX (1024 * 1024)
 
 struct k8s {
   struct act base;
@@ -24,17 +21,8 @@ struct k8s {
   char kind[16];           /* "deployments" or "statefulsets" */
   char ns[254];
   char name[254];
-  char server[512];
-  /* auth: a token (static, or re-read from token_file), client cert */
-  char *token;
-  char *token_file;
-  double token_read_ms;
-  char *ca_file, *ca_pem, *cert_file, *cert_pem, *key_file, *key_pem;
-  struct pw_http_tls tls;
-  struct pw_http http;
-  struct pw_retry retry;
-  struct pw_http_resp resp;
-  long timeout_ms, hpa_check_ms;
+  struct act_kube *kube;
+  long hpa_check_ms;
   /* the last reading */
   int have;
   long requested, current, ready, max_replicas;
@@ -45,62 +33,23 @@ struct k8s {
 
 static void k8s_free(struct act *a) {
   struct k8s *k = (struct k8s *)a;
-  if(k->token)
-    memset(k->token, 0, strlen(k->token));
-  pw_free(k->token);
-  pw_free(k->token_file);
-  pw_free(k->ca_file);
-  pw_free(k->ca_pem);
-  pw_free(k->cert_file);
-  pw_free(k->cert_pem);
-  if(k->key_pem)
-    memset(k->key_pem, 0, strlen(k->key_pem));
-  pw_free(k->key_pem);
-  pw_free(k->key_file);
-  pw_http_resp_cleanup(&k->resp);
-  pw_http_cleanup(&k->http);
+  act_kube_free(&k->kube);
   pw_free(k);
 }
 
-/* Reads a small file, trimmed; the caller frees *out. */
-static int read_file(const char *path, size_t max, char **out) {
-  struct pw_buf b;
-  pw_buf_init(&b, max);
-  int rc = pw_buf_read_file(&b, path);
-  *out = NULL;
-  if(rc) {
-    pw_buf_cleanup(&b);
-    return rc;
-  }
-  pw_buf_rtrim(&b);
-  *out = b.p;
-  return 0;
-}
-
-/* The bearer token: re-read from its file at most every minute, or at
- * once when force is set (after a 401), as client-go does. */
-static int bearer(struct k8s *k, int force) {
-  if(!k->token_file)
-    return 0;
-  double now = pw_clock_mono_ms();
-  if(k->token && !force && now - k->token_read_ms < TOKEN_TTL_MS)
-    return 0;
-  char *t;
-  int rc = read_file(k->token_file, 64 * 1024, &t);
-  if(rc) {
-    act_why(&k->base, "kubernetes: cannot read the token file %s",
-            k->token_file);
-    return k->token ? 0 : PW_EAUTH;  /* keep the old one meanwhile */
-  }
-  pw_free(k->token);
-  k->token = t;
-  k->token_read_ms = now;
-  return 0;
+/* One request through the client; its explanation becomes ours. */
+static int call(struct k8s *k, const char *method, const char *path,
+                const char *body) {
+  int rc = act_kube_call(k->kube, method, path, body,
+                         "application/merge-patch+json");
+  if(rc)
+    act_why(&k->base, "%s", act_kube_why(k->kube));
+  return rc;
 }
 
 /* Says why an answer failed, from its Status object, and maps it. */
 static int fail(struct k8s *k, const char *what) {
-  const struct pw_http_resp *r = &k->resp;
+  const struct pw_http_resp *r = act_kube_resp(k->kube);
   cJSON *j = cJSON_ParseWithLength(pw_buf_str(&r->body), r->body.len);
   const cJSON *reason = cJSON_GetObjectItemCaseSensitive(j, "reason");
   const cJSON *msg = cJSON_GetObjectItemCaseSensitive(j, "message");
@@ -126,45 +75,6 @@ static int fail(struct k8s *k, const char *what) {
   }
 }
 
-/* One request; 0 when an answer came (see k->resp.status). */
-static int call(struct k8s *k, const char *method, const char *path,
-                const char *body) {
-  char url[1024], auth[8192];
-  int rc = 0;
-  snprintf(url, sizeof(url), "%s%s", k->server, path);
-  for(int tries = 0; tries < 2; tries++) {
-    if((rc = bearer(k, tries > 0)) != 0)
-      return rc;
-    struct pw_http_req q = {.method = method, .url = url,
-                            .headers = {"Accept: application/json"},
-                            .tls = &k->tls, .timeout_ms = k->timeout_ms};
-    int h = 1;
-    if(k->token) {
-      if((size_t)snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
-                          k->token) >= sizeof(auth)) {
-        act_why(&k->base, "kubernetes: the bearer token is too long");
-        return PW_EAUTH;
-      }
-      q.headers[h++] = auth;
-    }
-    if(body) {
-      q.headers[h++] = "Content-Type: application/merge-patch+json";
-      q.body = body;
-      q.body_len = strlen(body);
-    }
-    rc = pw_http_call(&k->http, &q, &k->retry, &k->resp, NULL);
-    memset(auth, 0, sizeof(auth));
-    if(rc) {
-      act_why(&k->base, "kubernetes %s %s: %s", method, path, k->resp.error);
-      return rc;
-    }
-    /* A 401 may be a rotated token: read it again and retry once. */
-    if(k->resp.status != 401 || !k->token_file)
-      break;
-  }
-  return 0;
-}
-
 static int count(const cJSON *o, const char *key, long dflt, long *out) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
   *out = dflt;
@@ -178,7 +88,8 @@ static int count(const cJSON *o, const char *key, long dflt, long *out) {
 }
 
 static cJSON *reply(const struct k8s *k) {
-  return cJSON_ParseWithLength(pw_buf_str(&k->resp.body), k->resp.body.len);
+  const struct pw_http_resp *r = act_kube_resp(k->kube);
+  return cJSON_ParseWithLength(pw_buf_str(&r->body), r->body.len);
 }
 
 static int read_workload(struct k8s *k, const char *kind, const char *name,
@@ -187,7 +98,7 @@ static int read_workload(struct k8s *k, const char *kind, const char *name,
   snprintf(path, sizeof(path), "/apis/apps/v1/namespaces/%s/%s/%s", k->ns,
            kind, name);
   int rc = call(k, "GET", path, NULL);
-  if(rc || k->resp.status != 200)
+  if(rc || act_kube_resp(k->kube)->status != 200)
     return rc ? rc : fail(k, path);
   cJSON *j = reply(k);
   const cJSON *sp = cJSON_GetObjectItemCaseSensitive(j, "spec");
@@ -220,7 +131,7 @@ static int read_hpa(struct k8s *k) {
   snprintf(path, sizeof(path), "/apis/autoscaling/v2/namespaces/%s/"
            "horizontalpodautoscalers/%s", k->ns, k->name);
   int rc = call(k, "GET", path, NULL);
-  if(rc || k->resp.status != 200)
+  if(rc || act_kube_resp(k->kube)->status != 200)
     return rc ? rc : fail(k, path);
   cJSON *j = reply(k);
   const cJSON *sp = cJSON_GetObjectItemCaseSensitive(j, "spec");
@@ -298,7 +209,7 @@ static int find_hpa(struct k8s *k) {
   snprintf(path, sizeof(path), "/apis/autoscaling/v2/namespaces/%s/"
            "horizontalpodautoscalers", k->ns);
   int rc = call(k, "GET", path, NULL);
-  if(rc || k->resp.status != 200)
+  if(rc || act_kube_resp(k->kube)->status != 200)
     return rc ? rc : fail(k, path);
   cJSON *j = reply(k);
   const cJSON *items = cJSON_GetObjectItemCaseSensitive(j, "items"), *it;
@@ -379,7 +290,7 @@ static int patch(struct k8s *k, long n) {
   int rc = call(k, "PATCH", path, body);
   if(rc)
     return rc;
-  if(k->resp.status != 200 && k->resp.status != 201)
+  if(act_kube_resp(k->kube)->status != 200 && act_kube_resp(k->kube)->status != 201)
     return fail(k, path);
   k->requested = n;
   return 0;
@@ -419,173 +330,6 @@ static int k8s_set(struct act *a, long desired, struct act_capacity *out) {
 
 static const struct act_ops k8s_ops = {"kubernetes", k8s_get, k8s_plan,
                                        k8s_set, k8s_free};
-
-/* A path from a kubeconfig, relative to the file's own folder. */
-static char *resolve_path(const char *kubeconfig, const char *p) {
-  if(p[0] == '/')
-    return pw_strdup(p);
-  const char *slash = strrchr(kubeconfig, '/');
-  size_t dl = slash ? (size_t)(slash - kubeconfig) + 1 : 0;
-  char *r = pw_malloc(dl + strlen(p) + 1);
-  if(r) {
-    memcpy(r, kubeconfig, dl);
-    strcpy(r + dl, p);
-  }
-  return r;
-}
-
-static const struct pw_yaml *named(const struct pw_yaml *root,
-                                   const char *list, const char *name,
-                                   const char *inner) {
-  const struct pw_yaml *seq = pw_yaml_get(root, list);
-  for(size_t i = 0; seq && seq->type == PW_YAML_SEQ && i < seq->nkids; i++) {
-    const char *n = pw_yaml_str(seq->kids[i], "name");
-    if(n && name && strcmp(n, name) == 0)
-      return pw_yaml_get(seq->kids[i], inner);
-  }
-  return NULL;
-}
-
-/* Takes a file path or base64 data for one TLS item. */
-static int tls_item(const char *kc, const struct pw_yaml *m, const char *key,
-                    char **file, char **pem, char *err, size_t errlen) {
-  char dkey[64];
-  const char *f = pw_yaml_str(m, key), *d;
-  snprintf(dkey, sizeof(dkey), "%s-data", key);
-  d = pw_yaml_str(m, dkey);
-  if(d) {
-    if(pw_base64_decode(d, pem, NULL)) {
-      snprintf(err, errlen, "%s: %s is not base64", kc, dkey);
-      return PW_EINVAL;
-    }
-    return 0;
-  }
-  if(f && !(*file = resolve_path(kc, f)))
-    return PW_ENOMEM;
-  return 0;
-}
-
-static int kube_user(struct k8s *k, const char *kc, const struct pw_yaml *u,
-                     char *err, size_t errlen) {
-  if(pw_yaml_get(u, "exec") || pw_yaml_get(u, "auth-provider")) {
-    snprintf(err, errlen, "%s: the user's exec or auth-provider plugin is "
-             "not supported; give a token, tokenFile or client certificate",
-             kc);
-    return PW_EINVAL;
-  }
-  const char *tok = pw_yaml_str(u, "token"), *tf = pw_yaml_str(u, "tokenFile");
-  if(tok && !(k->token = pw_strdup(tok)))
-    return PW_ENOMEM;
-  if(!tok && tf && !(k->token_file = resolve_path(kc, tf)))
-    return PW_ENOMEM;
-  int rc = tls_item(kc, u, "client-certificate", &k->cert_file, &k->cert_pem,
-                    err, errlen);
-  if(rc == 0)
-    rc = tls_item(kc, u, "client-key", &k->key_file, &k->key_pem, err,
-                  errlen);
-  return rc;
-}
-
-static int load_kubeconfig(struct k8s *k, const char *kc, char *err,
-                           size_t errlen) {
-  struct pw_yaml *root = NULL;
-  int rc = pw_yaml_load(kc, KUBECONFIG_MAX, &root, err, errlen);
-  if(rc)
-    return rc;
-  const char *cur = pw_yaml_str(root, "current-context");
-  const struct pw_yaml *ctx = named(root, "contexts", cur, "context");
-  const char *cn = pw_yaml_str(ctx, "cluster"), *un = pw_yaml_str(ctx, "user");
-  const struct pw_yaml *cl = named(root, "clusters", cn, "cluster");
-  const struct pw_yaml *u = named(root, "users", un, "user");
-  const char *server = pw_yaml_str(cl, "server");
-  const char *skip = pw_yaml_str(cl, "insecure-skip-tls-verify");
-  const char *ns = pw_yaml_str(ctx, "namespace");
-  if(!cur || !ctx || !cl || !server) {
-    snprintf(err, errlen, "%s: no current-context with a cluster and a "
-             "server", kc);
-    rc = PW_EINVAL;
-  } else if(skip && strcmp(skip, "true") == 0) {
-    snprintf(err, errlen, "%s: insecure-skip-tls-verify is refused; give "
-             "the cluster's CA", kc);
-    rc = PW_EINVAL;
-  } else if(strncmp(server, "https://", 8) != 0) {
-    snprintf(err, errlen, "%s: the server must be an https:// URL", kc);
-    rc = PW_EINVAL;
-  } else {
-    snprintf(k->server, sizeof(k->server), "%s", server);
-    if(!k->ns[0])
-      snprintf(k->ns, sizeof(k->ns), "%s", ns ? ns : "default");
-    rc = tls_item(kc, cl, "certificate-authority", &k->ca_file, &k->ca_pem,
-                  err, errlen);
-    if(rc == 0 && u)
-      rc = kube_user(k, kc, u, err, errlen);
-  }
-  pw_yaml_free(&root);
-  return rc;
-}
-
-static int in_cluster(struct k8s *k, const char *dir, char *err,
-                      size_t errlen) {
-  const char *host = getenv("KUBERNETES_SERVICE_HOST");
-  const char *port = getenv("KUBERNETES_SERVICE_PORT");
-  char path[512];
-  if(!port || !*port) {
-    snprintf(err, errlen, "KUBERNETES_SERVICE_PORT is not set");
-    return PW_EINVAL;
-  }
-  /* JoinHostPort: an IPv6 address goes in brackets. */
-  snprintf(k->server, sizeof(k->server), strchr(host, ':') ? "https://[%s]:%s"
-                                                           : "https://%s:%s",
-           host, port);
-  snprintf(path, sizeof(path), "%s/token", dir);
-  if(!(k->token_file = pw_strdup(path)))
-    return PW_ENOMEM;
-  snprintf(path, sizeof(path), "%s/ca.crt", dir);
-  if(!(k->ca_file = pw_strdup(path)))
-    return PW_ENOMEM;
-  if(!k->ns[0]) {
-    char *ns = NULL;
-    snprintf(path, sizeof(path), "%s/namespace", dir);
-    if(read_file(path, 300, &ns) || !*ns || strlen(ns) >= sizeof(k->ns)) {
-      pw_free(ns);
-      snprintf(err, errlen, "%s: cannot read the pod's namespace; set the "
-               "target's namespace", path);
-      return PW_EINVAL;
-    }
-    snprintf(k->ns, sizeof(k->ns), "%s", ns);
-    pw_free(ns);
-  }
-  if(bearer(k, 1)) {
-    snprintf(err, errlen, "%s/token: cannot read the service-account token",
-             dir);
-    return PW_EAUTH;
-  }
-  return 0;
-}
-
-static int connect_cfg(struct k8s *k, const struct act_k8s_cfg *c, char *err,
-                       size_t errlen) {
-  char home[512];
-  const char *host = getenv("KUBERNETES_SERVICE_HOST");
-  if(c->kubeconfig)
-    return load_kubeconfig(k, c->kubeconfig, err, errlen);
-  if(host && *host)
-    return in_cluster(k, c->sa_dir ? c->sa_dir : SA_DIR, err, errlen);
-  const char *kc = getenv("KUBECONFIG");
-  if(kc && *kc) {
-    /* The first file of a list; merging several is not supported. */
-    snprintf(home, sizeof(home), "%.*s", (int)strcspn(kc, ":"), kc);
-    return load_kubeconfig(k, home, err, errlen);
-  }
-  const char *h = getenv("HOME");
-  snprintf(home, sizeof(home), "%s/.kube/config", h ? h : "");
-  if(!h || !*h) {
-    snprintf(err, errlen, "no Kubernetes credentials: not in a cluster "
-             "(KUBERNETES_SERVICE_HOST unset) and no kubeconfig");
-    return PW_EINVAL;
-  }
-  return load_kubeconfig(k, home, err, errlen);
-}
 
 static int dns_name(const char *s, size_t max) {
   size_t n = s ? strlen(s) : 0;
@@ -632,25 +376,17 @@ int act_k8s_new(const struct act_k8s_cfg *c, struct act **out, char *err,
   if(!k)
     return PW_ENOMEM;
   k->base.ops = &k8s_ops;
-  pw_http_resp_init(&k->resp);
-  int rc = pw_http_init(&k->http);
+  int rc = check_cfg(k, c, err, errlen);
   if(rc == 0)
-    rc = check_cfg(k, c, err, errlen);
-  if(rc == 0)
-    rc = connect_cfg(k, c, err, errlen);
+    rc = act_kube_new(c->kubeconfig, c->sa_dir, k->ns[0] ? k->ns : NULL,
+                      c->timeout_ms, c->retry_base_ms, &k->kube, err,
+                      errlen);
   if(rc) {
-    if(rc == PW_ENOMEM)
-      snprintf(err, errlen, "out of memory");
     k8s_free(&k->base);
     return rc;
   }
-  k->tls = (struct pw_http_tls){k->ca_file, k->ca_pem, k->cert_file,
-                                k->cert_pem, k->key_file, k->key_pem};
-  k->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 10000;
+  snprintf(k->ns, sizeof(k->ns), "%s", act_kube_namespace(k->kube));
   k->hpa_check_ms = c->hpa_check_ms > 0 ? c->hpa_check_ms : 300000;
-  pw_retry_default(&k->retry);
-  if(c->retry_base_ms > 0)
-    k->retry.base_ms = c->retry_base_ms;
   *out = &k->base;
   return 0;
 }

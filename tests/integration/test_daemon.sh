@@ -86,7 +86,7 @@ now=$(( $(date +%s) * 1000 ))
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "@$T/p.bin" \
   -H "Content-Encoding: snappy" -H "Content-Type: application/x-protobuf" \
   -H "Authorization: Bearer tok" "http://127.0.0.1:$port/api/v1/write")
-sleep 4.5
+sleep 6.5   # the 2nd sample closes its step 1 s later, plus 1 s lag and a tick
 curl -s "http://127.0.0.1:$port/api/v1/targets/api" >"$T/api.json"
 curl -s "http://127.0.0.1:$port/metrics" >"$T/metrics"
 # The load seen at each tick is logged at debug level; the store is off, so
