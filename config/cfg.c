@@ -51,6 +51,7 @@ static const struct field global_fields[] = {
   {"speed", F_NUM, G_OFF(speed), 1, 100000, 0, NULL},
   {"store", F_SECTION, 0, 0, 0, 0, NULL},         /* a section: see below */
   {"remote_write", F_SECTION, 0, 0, 0, 0, NULL},  /* a section */
+  {"leader_election", F_SECTION, 0, 0, 0, 0, NULL},
   {"targets", F_SECTION, 0, 0, 0, 1, NULL},       /* a section */
 };
 
@@ -590,7 +591,18 @@ static void read_global(struct ctx *c, const struct pw_yaml *root,
     {"conninfo_env", F_STR, G_OFF(store_conninfo_env), 0, 0, 1, NULL}};
   static const struct field rw_global[] = {
     {"token_file", F_STR, G_OFF(remote_write_token_file), 0, 0, 0, NULL}};
+  static const struct field le_fields[] = {
+    {"name", F_STR, G_OFF(le_name), 0, 0, 1, NULL},
+    {"namespace", F_STR, G_OFF(le_namespace), 0, 0, 0, NULL},
+    {"identity_env", F_STR, G_OFF(le_identity_env), 0, 0, 0, NULL},
+    {"kubeconfig", F_STR, G_OFF(le_kubeconfig), 0, 0, 0, NULL},
+    {"lease_duration", F_DUR, G_OFF(le_duration_ms), 2000, 3600000, 0, NULL},
+    {"renew_deadline", F_DUR, G_OFF(le_renew_ms), 1000, 3600000, 0, NULL},
+    {"retry_period", F_DUR, G_OFF(le_retry_ms), 100, 3600000, 0, NULL}};
   g->speed = 1;
+  g->le_duration_ms = 15000;
+  g->le_renew_ms = 10000;
+  g->le_retry_ms = 2000;
   apply(c, root, "the file", global_fields, N(global_fields), g);
   if(root->type != PW_YAML_MAP)
     return;
@@ -599,6 +611,16 @@ static void read_global(struct ctx *c, const struct pw_yaml *root,
   if(pw_yaml_get(root, "remote_write"))
     apply(c, pw_yaml_get(root, "remote_write"), "remote_write", rw_global, 1,
           g);
+  const struct pw_yaml *le = pw_yaml_get(root, "leader_election");
+  if(le) {
+    apply(c, le, "leader_election", le_fields, N(le_fields), g);
+    if(!(g->le_duration_ms > g->le_renew_ms &&
+         g->le_renew_ms * 10 > g->le_retry_ms * 12) ||
+       g->le_duration_ms % 1000)
+      emit(c, le, "leader_election", "needs lease_duration > "
+           "renew_deadline > 1.2 x retry_period (client-go's rule), the "
+           "duration in whole seconds");
+  }
   read_targets(c, pw_yaml_get(root, "targets"), g);
   if(!g->listen && set_str(c, &g->listen, "127.0.0.1:9464"))
     return;
@@ -660,6 +682,10 @@ void cfg_free(struct cfg **cp) {
   pw_free(g->log_level);
   pw_free(g->store_conninfo_env);
   pw_free(g->remote_write_token_file);
+  pw_free(g->le_name);
+  pw_free(g->le_namespace);
+  pw_free(g->le_identity_env);
+  pw_free(g->le_kubeconfig);
   pw_free(g);
   *cp = NULL;
 }

@@ -20,6 +20,7 @@
 #include "../telemetry/tel_prom.h"
 #include "ctl_demo.h"
 #include "ctl_feed.h"
+#include "ctl_lease.h"
 #include "ctl_store.h"
 #include "ctl_target.h"
 #include "ctl_ui.h"
@@ -56,7 +57,7 @@ struct dtarget {
   int act_rc, src_rc;
   char act_why[256], src_why[256];
   long by_reason[CTL_RB_COUNT];
-  long act_ok, act_unchanged, act_refused, act_error;
+  long act_ok, act_unchanged, act_refused, act_error, act_standby;
 };
 
 struct ctl_daemon {
@@ -72,7 +73,14 @@ struct ctl_daemon {
   long tick_bucket[NLE];
   double tick_sum_s;
   int64_t started_ms;
+  struct ctl_lease *lease;   /* borrowed, or NULL */
 };
+
+void ctl_daemon_set_lease(struct ctl_daemon *d, struct ctl_lease *lease) {
+  pthread_mutex_lock(&d->mu);
+  d->lease = lease;
+  pthread_mutex_unlock(&d->mu);
+}
 
 static int steps_of(int64_t ms, int64_t step_ms) {
   return (int)((ms + step_ms - 1) / step_ms);
@@ -358,7 +366,9 @@ static void record(struct ctl_daemon *d, struct dtarget *g, int rc) {
   for(int b = 0; b < CTL_RB_COUNT; b++)
     if(g->dec.reasons & (1u << b))
       g->by_reason[b]++;
-  if(rc == 0 && (g->cap.flags & ACT_F_UNCHANGED))
+  if(rc == PW_EBUSY && g->cap.requested == -2)
+    g->act_standby++;
+  else if(rc == 0 && (g->cap.flags & ACT_F_UNCHANGED))
     g->act_unchanged++;
   else if(rc == 0)
     g->act_ok++;
@@ -369,7 +379,7 @@ static void record(struct ctl_daemon *d, struct dtarget *g, int rc) {
   g->act_rc = rc;
   snprintf(g->act_why, sizeof(g->act_why), "%s", g->act->why);
   ctl_reasons_format(g->dec.reasons, reasons, sizeof(reasons));
-  if(rc && rc != PW_EREFUSED)
+  if(rc && rc != PW_EREFUSED && g->cap.requested != -2)
     pw_log(PW_LOG_WARN, "target %s: actuation failed, capacity kept: %s",
            g->c->name, g->act_why[0] ? g->act_why : pw_strerror(rc));
   pw_log(PW_LOG_DEBUG, "target %s: desired %ld (%s)", g->c->name,
@@ -397,10 +407,16 @@ static int tick_one(struct ctl_daemon *d, struct dtarget *g, int64_t now_ms) {
            g->src_why);
   struct ctl_decision dec;
   (void)ctl_target_tick(g->t, now_ms, NULL, &dec, &g->cap);
+  int lead = !d->lease || ctl_lease_leading(d->lease);
   pthread_mutex_unlock(&d->mu);
-  /* The actuator may wait on the network: not under the lock. */
-  struct act_capacity cap = {-1, -1, -1, 0};
-  int rc = ctl_target_actuate(g->t, g->act, &dec, &cap);
+  /* The actuator may wait on the network: not under the lock.  A
+   * follower keeps its model warm and acts not at all. */
+  struct act_capacity cap = {-2, -1, -1, 0};
+  int rc = PW_EBUSY;
+  if(lead)
+    rc = ctl_target_actuate(g->t, g->act, &dec, &cap);
+  else
+    act_why(g->act, "not the leader: deciding only");
   if(strcmp(g->act->ops->name, "dryrun") == 0)
     dec.reasons |= CTL_R(DRY_RUN);
   pthread_mutex_lock(&d->mu);
@@ -506,12 +522,12 @@ static int counters(struct ctl_daemon *d, struct pw_buf *b) {
     rc = family(b, "prewarm_actuations_total", "counter",
                 "Actuator calls by result.");
   static const char *const results[] = {"ok", "unchanged", "refused",
-                                        "error"};
+                                        "error", "standby"};
   for(size_t i = 0; rc == 0 && i < d->n; i++) {
     const struct dtarget *g = &d->tg[i];
     const long v[] = {g->act_ok, g->act_unchanged, g->act_refused,
-                      g->act_error};
-    for(int k = 0; rc == 0 && k < 4; k++)
+                      g->act_error, g->act_standby};
+    for(int k = 0; rc == 0 && k < 5; k++)
       rc = sample(b, "prewarm_actuations_total", g->c->name, "result",
                   results[k], (double)v[k]);
   }
@@ -584,9 +600,10 @@ static int render_metrics(struct ctl_daemon *d, struct pw_buf *b) {
     rc = pw_buf_printf(b, "prewarm_build_info{version=\"0.1.0\"} 1\n");
   if(rc == 0)
     rc = family(b, "prewarm_leader", "gauge", "1 when this replica "
-                "actuates (leader election is not configured: always 1).");
+                "actuates (always 1 without leader election).");
   if(rc == 0)
-    rc = pw_buf_printf(b, "prewarm_leader 1\n");
+    rc = pw_buf_printf(b, "prewarm_leader %d\n",
+                       !d->lease || ctl_lease_leading(d->lease));
   if(rc == 0)
     rc = family(b, "prewarm_dry_run", "gauge", "1 when --dry-run or "
                 "dry_run: true makes every actuator record only.");

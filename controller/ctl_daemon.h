@@ -40,6 +40,12 @@ unsigned ctl_daemon_get(void *d, const char *url, struct pw_buf *body,
 struct tel_rw *ctl_daemon_rw(struct ctl_daemon *d);
 const struct cfg *ctl_daemon_cfg(const struct ctl_daemon *d);
 
+/* Only the leader acts: with a lease, targets still read, forecast and
+ * decide, but actuate only while ctl_lease_leading() (lease borrowed;
+ * NULL: always act). */
+struct ctl_lease;
+void ctl_daemon_set_lease(struct ctl_daemon *d, struct ctl_lease *lease);
+
 /* Writes what the store has queued (at exit). */
 void ctl_daemon_flush(struct ctl_daemon *d);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/pw_clock.h"
 #include "../common/pw_http.h"
@@ -12,6 +13,7 @@
 #include "ctl_cli.h"
 #include "ctl_daemon.h"
 #include "ctl_http.h"
+#include "ctl_lease.h"
 
 static const char run_usage[] =
   "usage: prewarm run --config FILE [--dry-run] [--listen ADDR:PORT] "
@@ -158,6 +160,29 @@ static int loop(struct ctl_daemon *d, const struct cfg *c) {
   return CTL_EXIT_OK;
 }
 
+/* Leader election when configured: the identity from the named
+ * environment variable (the pod's name), else the host name. */
+static int start_lease(const struct cfg *c, struct ctl_lease **out,
+                       char *err, size_t errlen) {
+  char host[256] = "";
+  *out = NULL;
+  if(!c->le_name)
+    return 0;
+  const char *id = getenv(c->le_identity_env ? c->le_identity_env
+                                             : "POD_NAME");
+  if(!id || !*id) {
+    if(gethostname(host, sizeof(host) - 1) != 0 || !host[0]) {
+      snprintf(err, errlen, "leader_election: no identity (set POD_NAME)");
+      return PW_EINVAL;
+    }
+    id = host;
+  }
+  struct ctl_lease_cfg lc = {c->le_namespace, c->le_name, id,
+                             c->le_duration_ms, c->le_renew_ms,
+                             c->le_retry_ms, c->le_kubeconfig, NULL};
+  return ctl_lease_start(&lc, out, err, errlen);
+}
+
 int ctl_run_main(int argc, char **argv) {
   struct run_opts o;
   struct cfg *c = NULL;
@@ -207,10 +232,22 @@ int ctl_run_main(int argc, char **argv) {
     return ctl_cli_fail("run", "%s", err);
   }
   pw_log(PW_LOG_INFO, "listening on %s (port %d): /metrics /healthz "
-         "/readyz /api/v1/targets", listen, ctl_http_port(h));
+         "/readyz /api/v1/targets /ui", listen, ctl_http_port(h));
+  struct ctl_lease *lease = NULL;
+  if(start_lease(ctl_daemon_cfg(d), &lease, err, sizeof(err))) {
+    ctl_http_stop(&h);
+    ctl_daemon_free(&d);
+    free(token);
+    return ctl_cli_fail("run", "%s", err);
+  }
+  ctl_daemon_set_lease(d, lease);
   signal(SIGTERM, on_stop);
   signal(SIGINT, on_stop);
   rc = loop(d, ctl_daemon_cfg(d));
+  /* The actuation in flight has finished: give the lease up for the
+   * other replica, then stop serving. */
+  ctl_daemon_set_lease(d, NULL);
+  ctl_lease_stop(&lease);
   ctl_http_stop(&h);
   ctl_daemon_free(&d);
   free(token);

@@ -8,9 +8,12 @@ PATCH content types the API server accepts (anything else gets 415), 409
 Conflict on a stale resourceVersion, 422 Invalid on values the API server
 rejects, and Status objects as error bodies.
 
-Auth: "Authorization: Bearer T" where T is the current content of the token
-file (re-read per request, so tests can rotate it), or a client certificate
-signed by the CA.  Anything else is 401.
+Auth: "Authorization: Bearer T" where T is a line of the token file
+(re-read per request, so tests can rotate it; requests with a token other
+than the first are logged as "token:T"), or a client certificate signed by
+the CA.  Anything else is 401.  Leases: POST (409 AlreadyExists), PUT
+only with the current resourceVersion (422 without, 409 when stale), and
+MicroTime with exactly six fractional digits (400 otherwise).
 
 Usage: k8s_server.py STATE.json LOG.jsonl CERT KEY CA TOKENFILE HOST PORTFILE
 POST /_control (with a valid token) injects faults:
@@ -18,6 +21,7 @@ POST /_control (with a valid token) injects faults:
 Pods become ready "ready_s" seconds after a scale (STATE).
 """
 import json
+import re
 import socket
 import ssl
 import sys
@@ -177,6 +181,56 @@ def hpa_op(method, ns, name, body, ctype):
     raise Reply(405, "MethodNotAllowed", "method not allowed")
 
 
+MICRO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+
+
+def check_lease(obj):
+    spec = obj.get("spec", {})
+    for k in ("acquireTime", "renewTime"):
+        if k in spec and spec[k] is not None and not MICRO.match(spec[k]):
+            raise Reply(400, "BadRequest", "parsing time %r as "
+                        "\"2006-01-02T15:04:05.000000Z07:00\": cannot parse"
+                        % spec[k])
+
+
+def lease_op(method, ns, name, body, ctype):
+    leases = STATE.setdefault("leases", {})
+    if method in ("POST", "PUT") and ctype != "application/json":
+        raise Reply(415, "UnsupportedMediaType", "json only here")
+    if method == "POST":
+        obj = json.loads(body)
+        check_lease(obj)
+        key = ns + "/" + obj["metadata"]["name"]
+        if key in leases:
+            raise Reply(409, "AlreadyExists", 'leases.coordination.k8s.io '
+                        '"%s" already exists' % obj["metadata"]["name"])
+        obj["metadata"]["namespace"] = ns
+        obj["metadata"]["resourceVersion"] = next_rv()
+        leases[key] = obj
+        return 201, obj
+    lease = leases.get(ns + "/" + name)
+    if lease is None:
+        raise Reply(404, "NotFound", 'leases.coordination.k8s.io "%s" not '
+                    'found' % name)
+    if method == "GET":
+        return 200, lease
+    if method == "PUT":
+        obj = json.loads(body)
+        rv = obj.get("metadata", {}).get("resourceVersion")
+        if not rv:
+            raise Reply(422, "Invalid", "metadata.resourceVersion: Invalid "
+                        "value: 0: must be specified for an update")
+        if rv != lease["metadata"]["resourceVersion"]:
+            raise Reply(409, "Conflict", "Operation cannot be fulfilled on "
+                        "leases.coordination.k8s.io: the object has been "
+                        "modified")
+        check_lease(obj)
+        obj["metadata"]["resourceVersion"] = next_rv()
+        leases[ns + "/" + name] = obj
+        return 200, obj
+    raise Reply(405, "MethodNotAllowed", "method not allowed")
+
+
 def route(method, path, body, ctype):
     p = [x for x in path.split("/") if x]
     # /apis/apps/v1/namespaces/NS/PLURAL/NAME[/scale]
@@ -190,6 +244,10 @@ def route(method, path, body, ctype):
         name = p[6] if len(p) == 7 else None
         op = method + (" hpa" if name else " hpas")
         return op, hpa_op(method, p[4], name, body, ctype)
+    if p[:3] == ["apis", "coordination.k8s.io", "v1"] and len(p) in (6, 7) \
+            and p[3] == "namespaces" and p[5] == "leases":
+        return method + (" lease" if len(p) == 7 else " leases"), \
+            lease_op(method, p[4], p[6] if len(p) == 7 else None, body, ctype)
     raise Reply(404, "NotFound", "the server could not find the requested "
                 "resource")
 
@@ -212,10 +270,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def authorised(self):
         with open(TOKEN_FILE) as f:
-            good = f.read().strip()
+            good = [t.strip() for t in f if t.strip()]
         auth = self.headers.get("Authorization", "")
-        if auth == "Bearer " + good:
-            return "token"
+        for t in good:
+            if auth == "Bearer " + t:
+                return "token" if t == good[0] else "token:" + t
         if auth:
             return None
         cert = self.connection.getpeercert()
@@ -274,6 +333,10 @@ def route_name(method, path):
         return method + " hpa"
     if len(p) == 6 and p[5] == "horizontalpodautoscalers":
         return method + " hpas"
+    if len(p) == 7 and p[5] == "leases":
+        return method + " lease"
+    if len(p) == 6 and p[5] == "leases":
+        return method + " leases"
     return method + " ?"
 
 
