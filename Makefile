@@ -18,7 +18,7 @@ DEB_PKGS := gcc make pkg-config libgsl-dev libcmocka-dev python3 python3-numpy \
             libcurl4-openssl-dev libcjson-dev libyaml-dev \
             python3-botocore openssl curl prometheus \
             libpq-dev postgresql libprotobuf-c-dev protobuf-c-compiler \
-            libsnappy-dev libmicrohttpd-dev chromium
+            libsnappy-dev libmicrohttpd-dev chromium python3-yaml
 
 # V=1 shows the full commands.
 ifeq ($(V),1)
@@ -81,9 +81,10 @@ all: $(BIN)
 # Installs missing Debian packages when root, else says how.  The stamp
 # keeps this to once per build folder (and again when the list changes).
 deps: $(DEPS_STAMP)
+# NODEPS=1 skips the check (an image build installs its own packages).
 $(DEPS_STAMP): Makefile
 	@mkdir -p $(@D)
-	@if command -v dpkg-query >/dev/null 2>&1; then \
+	@if [ "$(NODEPS)" != 1 ] && command -v dpkg-query >/dev/null 2>&1; then \
 	  missing=""; \
 	  for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
