@@ -64,7 +64,9 @@ struct ctl_daemon {
   pthread_mutex_t mu;      /* guards everything below */
   struct cfg *cfg;
   struct pw_aws *aws;
-  struct tel_rw *rw;
+  struct tel_rw *rw;          /* borrowed */
+  int uses_rw;
+  long reloads_ok, reloads_refused;
   struct ctl_store *store;
   struct dtarget *tg;
   size_t n;
@@ -203,8 +205,8 @@ static int make_source(struct ctl_daemon *d, struct dtarget *g,
     struct tel_rw_selector s = {c->metric, (const char *const *)c->labels,
                                 c->nlabels, c->counter, c->step_ms};
     /* A push has no history to backfill: steps are kept from now on. */
-    int rc = d->rw ? 0 : tel_rw_new(64u << 20, &d->rw);
-    return rc ? rc : tel_rw_source(d->rw, &s, now_ms, &g->src, err, errlen);
+    d->uses_rw = 1;
+    return tel_rw_source(d->rw, &s, now_ms, &g->src, err, errlen);
   }
   case CFG_SRC_CSV:
   case CFG_SRC_DEMO:
@@ -279,7 +281,8 @@ static void resume_history(struct ctl_daemon *d, struct dtarget *g,
 }
 
 int ctl_daemon_new(struct cfg *cfg, int dry_run, int64_t now_ms,
-                   struct ctl_daemon **out, char *err, size_t errlen) {
+                   struct tel_rw *rw, struct ctl_daemon **out, char *err,
+                   size_t errlen) {
   struct ctl_daemon *d = pw_calloc(1, sizeof(*d));
   int rc = 0;
   *out = NULL;
@@ -289,6 +292,7 @@ int ctl_daemon_new(struct cfg *cfg, int dry_run, int64_t now_ms,
   }
   pthread_mutex_init(&d->mu, NULL);
   d->cfg = cfg;
+  d->rw = rw;
   d->dry_run = dry_run || cfg->dry_run;
   d->started_ms = now_ms;
   d->tg = pw_calloc(cfg->ntargets, sizeof(*d->tg));
@@ -329,7 +333,6 @@ void ctl_daemon_free(struct ctl_daemon **dp) {
   }
   pw_free(d->tg);
   ctl_store_close(&d->store);
-  tel_rw_free(&d->rw);
   pw_aws_free(&d->aws);
   cfg_free(&d->cfg);
   pthread_mutex_destroy(&d->mu);
@@ -337,8 +340,15 @@ void ctl_daemon_free(struct ctl_daemon **dp) {
   *dp = NULL;
 }
 
-struct tel_rw *ctl_daemon_rw(struct ctl_daemon *d) {
-  return d->rw;
+int ctl_daemon_uses_rw(const struct ctl_daemon *d) {
+  return d->uses_rw;
+}
+
+void ctl_daemon_set_reloads(struct ctl_daemon *d, long ok, long refused) {
+  pthread_mutex_lock(&d->mu);
+  d->reloads_ok = ok;
+  d->reloads_refused = refused;
+  pthread_mutex_unlock(&d->mu);
 }
 
 const struct cfg *ctl_daemon_cfg(const struct ctl_daemon *d) {
@@ -615,8 +625,15 @@ static int render_metrics(struct ctl_daemon *d, struct pw_buf *b) {
     rc = counters(d, b);
   if(rc == 0)
     rc = tick_histogram(d, b);
-  if(rc == 0 && d->rw)
+  if(rc == 0 && d->uses_rw)
     rc = rw_metrics(d, b);
+  if(rc == 0)
+    rc = family(b, "prewarm_config_reloads_total", "counter",
+                "SIGHUP reloads, by result (a refused file changes nothing).");
+  if(rc == 0)
+    rc = pw_buf_printf(b, "prewarm_config_reloads_total{result=\"ok\"} %ld\n"
+                       "prewarm_config_reloads_total{result=\"refused\"} "
+                       "%ld\n", d->reloads_ok, d->reloads_refused);
   return rc;
 }
 

@@ -21,11 +21,14 @@ struct ctl_daemon;
 /*
  * Builds everything the configuration names (cfg is taken over).  With
  * dry_run every actuator is wrapped in the dry-run one (which may still
- * read capacity).  now_ms is the (possibly scaled) clock's time.  Returns
- * 0, or an error with err naming the target and the problem.
+ * read capacity).  now_ms is the (possibly scaled) clock's time.  rw is
+ * the remote-write buffer remote_write targets read (borrowed; it
+ * outlives daemons so that a reload keeps the receiver).  Returns 0, or
+ * an error with err naming the target and the problem.
  */
 int ctl_daemon_new(struct cfg *cfg, int dry_run, int64_t now_ms,
-                   struct ctl_daemon **out, char *err, size_t errlen) PW_WUR;
+                   struct tel_rw *rw, struct ctl_daemon **out, char *err,
+                   size_t errlen) PW_WUR;
 void ctl_daemon_free(struct ctl_daemon **dp);
 
 /* One pass over every target at now_ms: read, decide, act, record.
@@ -36,8 +39,11 @@ int ctl_daemon_tick(struct ctl_daemon *d, int64_t now_ms);
 unsigned ctl_daemon_get(void *d, const char *url, struct pw_buf *body,
                         const char **content_type);
 
-/* The remote-write buffer, or NULL when no target reads one. */
-struct tel_rw *ctl_daemon_rw(struct ctl_daemon *d);
+/* Whether a target reads remote-write (the receiver is served then). */
+int ctl_daemon_uses_rw(const struct ctl_daemon *d);
+
+/* Configuration reloads so far, shown in /metrics. */
+void ctl_daemon_set_reloads(struct ctl_daemon *d, long ok, long refused);
 const struct cfg *ctl_daemon_cfg(const struct ctl_daemon *d);
 
 /* Only the leader acts: with a lease, targets still read, forecast and

@@ -165,7 +165,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   size_t *size, void **req_cls) {
   struct ctl_http *h = cls;
   (void)version;
-  if(strcmp(url, "/api/v1/write") == 0 && h->cfg.rw) {
+  if(strcmp(url, "/api/v1/write") == 0 && h->cfg.rw &&
+     (!h->cfg.rw_on || h->cfg.rw_on(h->cfg.get_ud))) {
     if(strcmp(method, "POST") != 0)
       return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST only\n");
     return on_write(h, c, data, size, req_cls);

@@ -35,6 +35,8 @@ struct ctl_http_cfg {
    * server's thread; it must lock what it reads. */
   unsigned (*get)(void *ud, const char *url, struct pw_buf *body,
                   const char **content_type);
+  /* Whether the receiver is on now (NULL: whenever rw is given). */
+  int (*rw_on)(void *ud);
   void *get_ud;
 };
 

@@ -1,6 +1,7 @@
 #include "ctl_run.h"
 
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,11 +31,45 @@ static const char run_usage[] =
   "                       as JSON lines, and exit\n"
   "SIGTERM or SIGINT stops after the actuation in flight.\n";
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reloading;
 
 static void on_stop(int sig) {
   (void)sig;
   stopping = 1;
+}
+
+static void on_hup(int sig) {
+  (void)sig;
+  reloading = 1;
+}
+
+/* The running daemon, swapped whole by a reload; the HTTP server reaches
+ * it through here. */
+struct holder {
+  pthread_mutex_t mu;      /* guards d against a swap */
+  struct ctl_daemon *d;
+  const char *path;
+  int dry_run;
+  struct tel_rw *rw;
+  struct ctl_lease *lease;
+  long reloads_ok, reloads_refused;
+};
+
+static unsigned holder_get(void *ud, const char *url, struct pw_buf *body,
+                           const char **content_type) {
+  struct holder *h = ud;
+  pthread_mutex_lock(&h->mu);
+  unsigned st = ctl_daemon_get(h->d, url, body, content_type);
+  pthread_mutex_unlock(&h->mu);
+  return st;
+}
+
+static int holder_rw_on(void *ud) {
+  struct holder *h = ud;
+  pthread_mutex_lock(&h->mu);
+  int on = ctl_daemon_uses_rw(h->d);
+  pthread_mutex_unlock(&h->mu);
+  return on;
 }
 
 static int64_t wall_ms(void) {
@@ -141,22 +176,64 @@ static int64_t tick_of(const struct cfg *c) {
   return t;
 }
 
-static int loop(struct ctl_daemon *d, const struct cfg *c) {
-  int64_t tick = tick_of(c);
+/*
+ * SIGHUP: the file is read and every target built anew; only then is the
+ * running daemon swapped for the new one.  A bad file, or one whose
+ * targets cannot be built, is refused whole: the old configuration keeps
+ * running, and the refusal is logged and counted.  (Leader election,
+ * the listen address and the speed are read at start only.)
+ */
+static void reload(struct holder *h, int64_t now) {
+  struct pw_buf errors;
+  struct cfg *c = NULL;
+  struct ctl_daemon *nd = NULL;
+  char err[512] = "";
+  pw_buf_init(&errors, 1u << 20);
+  int rc = cfg_load(h->path, &c, &errors);
+  if(rc == 0)
+    rc = ctl_daemon_new(c, h->dry_run, now, h->rw, &nd, err, sizeof(err));
+  if(rc) {
+    h->reloads_refused++;
+    pw_log(PW_LOG_ERROR, "reload refused, the running configuration "
+           "stays: %s", errors.len ? pw_buf_str(&errors) : err);
+  } else {
+    h->reloads_ok++;
+    ctl_daemon_set_lease(nd, h->lease);
+    pthread_mutex_lock(&h->mu);
+    struct ctl_daemon *old = h->d;
+    h->d = nd;
+    pthread_mutex_unlock(&h->mu);
+    ctl_daemon_free(&old);
+    pw_log(PW_LOG_INFO, "reloaded %s: %zu targets", h->path,
+           ctl_daemon_cfg(nd)->ntargets);
+  }
+  ctl_daemon_set_reloads(h->d, h->reloads_ok, h->reloads_refused);
+  pw_buf_cleanup(&errors);
+}
+
+static int loop(struct holder *h) {
+  const struct cfg *c = ctl_daemon_cfg(h->d);
   int64_t w0 = wall_ms();
   double speed = c->speed > 0 ? c->speed : 1;
   pw_log(PW_LOG_INFO, "running %zu targets, a tick every %lld ms%s",
-         c->ntargets, (long long)tick, speed > 1 ? " (demo speed)" : "");
+         c->ntargets, (long long)tick_of(c), speed > 1 ? " (demo speed)"
+                                                       : "");
   while(!stopping) {
     int64_t now = w0 + (int64_t)((double)(wall_ms() - w0) * speed);
+    if(reloading) {
+      reloading = 0;
+      reload(h, now);
+    }
+    struct ctl_daemon *d = h->d;  /* only this thread swaps it */
+    int64_t tick = tick_of(ctl_daemon_cfg(d));
     (void)ctl_daemon_tick(d, now);
     /* Sleep to the next tick in small steps, to stop promptly. */
     double until = pw_clock_mono_ms() + (double)tick / speed;
-    while(!stopping && pw_clock_mono_ms() < until)
+    while(!stopping && !reloading && pw_clock_mono_ms() < until)
       pw_sleep_ms(50);
   }
   pw_log(PW_LOG_INFO, "stopping: flushing the store");
-  ctl_daemon_flush(d);
+  ctl_daemon_flush(h->d);
   return CTL_EXIT_OK;
 }
 
@@ -212,44 +289,59 @@ int ctl_run_main(int argc, char **argv) {
     pw_buf_rtrim(&tb);
     token = tb.p;
   }
-  rc = ctl_daemon_new(c, o.dry_run, wall_ms(), &d, err, sizeof(err));
+  struct tel_rw *rw = NULL;
+  if(tel_rw_new(64u << 20, &rw)) {
+    cfg_free(&c);
+    free(token);
+    return CTL_EXIT_FAIL;
+  }
+  rc = ctl_daemon_new(c, o.dry_run, wall_ms(), rw, &d, err, sizeof(err));
   if(rc) {
+    tel_rw_free(&rw);
     free(token);
     return ctl_cli_fail("run", "%s", err);
   }
   if(once) {
     rc = run_once(d, wall_ms());
     ctl_daemon_free(&d);
+    tel_rw_free(&rw);
     free(token);
     return rc;
   }
-  struct ctl_http_cfg hc = {.listen = listen, .rw = ctl_daemon_rw(d),
-                            .rw_token = token, .get = ctl_daemon_get,
-                            .get_ud = d};
+  struct holder hd = {.d = d, .path = o.config, .dry_run = o.dry_run,
+                      .rw = rw};
+  pthread_mutex_init(&hd.mu, NULL);
+  struct ctl_http_cfg hc = {.listen = listen, .rw = rw, .rw_token = token,
+                            .get = holder_get, .rw_on = holder_rw_on,
+                            .get_ud = &hd};
   if(ctl_http_start(&hc, &h, err, sizeof(err))) {
     ctl_daemon_free(&d);
+    tel_rw_free(&rw);
     free(token);
     return ctl_cli_fail("run", "%s", err);
   }
   pw_log(PW_LOG_INFO, "listening on %s (port %d): /metrics /healthz "
          "/readyz /api/v1/targets /ui", listen, ctl_http_port(h));
-  struct ctl_lease *lease = NULL;
-  if(start_lease(ctl_daemon_cfg(d), &lease, err, sizeof(err))) {
+  if(start_lease(ctl_daemon_cfg(d), &hd.lease, err, sizeof(err))) {
     ctl_http_stop(&h);
     ctl_daemon_free(&d);
+    tel_rw_free(&rw);
     free(token);
     return ctl_cli_fail("run", "%s", err);
   }
-  ctl_daemon_set_lease(d, lease);
+  ctl_daemon_set_lease(d, hd.lease);
   signal(SIGTERM, on_stop);
   signal(SIGINT, on_stop);
-  rc = loop(d, ctl_daemon_cfg(d));
+  signal(SIGHUP, on_hup);
+  rc = loop(&hd);
   /* The actuation in flight has finished: give the lease up for the
    * other replica, then stop serving. */
-  ctl_daemon_set_lease(d, NULL);
-  ctl_lease_stop(&lease);
+  ctl_daemon_set_lease(hd.d, NULL);
+  ctl_lease_stop(&hd.lease);
   ctl_http_stop(&h);
-  ctl_daemon_free(&d);
+  ctl_daemon_free(&hd.d);
+  tel_rw_free(&rw);
+  pthread_mutex_destroy(&hd.mu);
   free(token);
   return rc;
 }

@@ -67,7 +67,8 @@ check "run refuses a bad file with the same messages" \
 
 # The daemon, on a free port.
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$P" run --config config/examples/local.yaml --listen "127.0.0.1:$port" \
+cp config/examples/local.yaml "$T/live.yaml"
+"$P" run --config "$T/live.yaml" --listen "127.0.0.1:$port" \
   >"$T/run.out" 2>"$T/run.err" &
 pid=$!
 for _ in $(seq 1 50); do
@@ -135,6 +136,24 @@ assert page.startswith("<!doctype html>") and "setInterval(refresh" in page
 assert not re.search(r"(src|href)=", page), "an external asset"
 assert set(re.findall(r"https?://[^\"]*", page)) <= {"http://www.w3.org/1999/xhtml", "http://www.w3.org/2000/svg"}
 ' "$T/ui.html"
+
+# SIGHUP: a bad file is refused whole and counted; a good one is applied.
+cp "$T/bad.yaml" "$T/live.yaml.new" && mv "$T/live.yaml.new" "$T/live.yaml"
+kill -HUP "$pid"
+sleep 0.5
+curl -s "$U/metrics" >"$T/m2"
+check "SIGHUP with a bad file: refused, counted, the old targets keep running" sh -c "
+  grep -q '^prewarm_config_reloads_total{result=\"refused\"} 1' '$T/m2' &&
+  grep -q '^prewarm_target_desired{target=\"checkout\"} [0-9]' '$T/m2' &&
+  grep -q 'reload refused, the running configuration stays: .*live.yaml:2:7: tick' '$T/run.err'"
+sed 's/^- name: checkout/- name: checkout-b/' config/examples/local.yaml >"$T/b.part"
+{ cat config/examples/local.yaml; sed -n '/^- name: checkout-b/,$p' "$T/b.part"; } >"$T/live.yaml"
+kill -HUP "$pid"
+sleep 1
+curl -s "$U/api/v1/targets" >"$T/after"
+check "SIGHUP with a good file: applied (two targets now), counted" sh -c "
+  grep -q '\"name\":\"checkout-b\"' '$T/after' &&
+  curl -s '$U/metrics' | grep -q '^prewarm_config_reloads_total{result=\"ok\"} 1'"
 
 kill -TERM "$pid"
 t0=$(date +%s)

@@ -68,7 +68,7 @@ check "one leader: A, which started first; B follows" \
   [ "$(leader "$PA")/$(leader "$PB")" = "1/0" ]
 kill -KILL "$A"   # no release: B must wait for the lease to expire
 t_kill=$("$PY" -c 'import time; print(time.time())')
-sleep 5
+sleep 6   # the lease (3 s), a retry, and a tick or two as leader
 check "A gone: B leads" [ "$(leader "$PB")" = 1 ]
 check "B took over within the lease duration (3 s) of A's last renewal, never both" \
   "$PY" - "$T/log.jsonl" "$t_kill" <<'PY'
