@@ -52,6 +52,7 @@ static const struct field global_fields[] = {
   {"store", F_SECTION, 0, 0, 0, 0, NULL},         /* a section: see below */
   {"remote_write", F_SECTION, 0, 0, 0, 0, NULL},  /* a section */
   {"leader_election", F_SECTION, 0, 0, 0, 0, NULL},
+  {"decision_log", F_SECTION, 0, 0, 0, 0, NULL},
   {"targets", F_SECTION, 0, 0, 0, 1, NULL},       /* a section */
 };
 
@@ -599,6 +600,10 @@ static void read_global(struct ctx *c, const struct pw_yaml *root,
     {"lease_duration", F_DUR, G_OFF(le_duration_ms), 2000, 3600000, 0, NULL},
     {"renew_deadline", F_DUR, G_OFF(le_renew_ms), 1000, 3600000, 0, NULL},
     {"retry_period", F_DUR, G_OFF(le_retry_ms), 100, 3600000, 0, NULL}};
+  static const struct field dlog_fields[] = {
+    {"path", F_STR, G_OFF(dlog_path), 0, 0, 1, NULL},
+    {"max_bytes", F_LONG, G_OFF(dlog_max_bytes), 1024, 1e12, 0, NULL},
+    {"keep", F_LONG, G_OFF(dlog_keep), 1, 100, 0, NULL}};
   g->speed = 1;
   g->le_duration_ms = 15000;
   g->le_renew_ms = 10000;
@@ -611,6 +616,9 @@ static void read_global(struct ctx *c, const struct pw_yaml *root,
   if(pw_yaml_get(root, "remote_write"))
     apply(c, pw_yaml_get(root, "remote_write"), "remote_write", rw_global, 1,
           g);
+  if(pw_yaml_get(root, "decision_log"))
+    apply(c, pw_yaml_get(root, "decision_log"), "decision_log", dlog_fields,
+          N(dlog_fields), g);
   const struct pw_yaml *le = pw_yaml_get(root, "leader_election");
   if(le) {
     apply(c, le, "leader_election", le_fields, N(le_fields), g);
@@ -682,6 +690,7 @@ void cfg_free(struct cfg **cp) {
   pw_free(g->log_level);
   pw_free(g->store_conninfo_env);
   pw_free(g->remote_write_token_file);
+  pw_free(g->dlog_path);
   pw_free(g->le_name);
   pw_free(g->le_namespace);
   pw_free(g->le_identity_env);

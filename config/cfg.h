@@ -75,6 +75,9 @@ struct cfg {
   double speed;                 /* time runs this many times faster (demo) */
   char *store_conninfo_env;     /* store: the connection string's env var */
   char *remote_write_token_file;
+  /* the decision log (NULL: none) */
+  char *dlog_path;
+  long dlog_max_bytes, dlog_keep;
   /* leader election (le_name NULL: none) */
   char *le_name, *le_namespace, *le_identity_env, *le_kubeconfig;
   int64_t le_duration_ms, le_renew_ms, le_retry_ms;

@@ -19,6 +19,7 @@
 #include "../telemetry/tel_pg.h"
 #include "../telemetry/tel_prom.h"
 #include "ctl_demo.h"
+#include "ctl_dlog.h"
 #include "ctl_feed.h"
 #include "ctl_lease.h"
 #include "ctl_store.h"
@@ -76,6 +77,8 @@ struct ctl_daemon {
   double tick_sum_s;
   int64_t started_ms;
   struct ctl_lease *lease;   /* borrowed, or NULL */
+  struct ctl_dlog *dlog;     /* or NULL */
+  int dlog_failing;          /* to log a failure streak once */
 };
 
 void ctl_daemon_set_lease(struct ctl_daemon *d, struct ctl_lease *lease) {
@@ -298,6 +301,9 @@ int ctl_daemon_new(struct cfg *cfg, int dry_run, int64_t now_ms,
   d->tg = pw_calloc(cfg->ntargets, sizeof(*d->tg));
   if(!d->tg)
     rc = PW_ENOMEM;
+  if(rc == 0 && cfg->dlog_path)
+    rc = ctl_dlog_open(cfg->dlog_path, cfg->dlog_max_bytes,
+                       (int)cfg->dlog_keep, &d->dlog, err, errlen);
   if(rc == 0 && cfg->store_conninfo_env) {
     const char *conn = getenv(cfg->store_conninfo_env);
     struct ctl_store_cfg sc = {conn ? conn : "", 0, 0};
@@ -333,6 +339,7 @@ void ctl_daemon_free(struct ctl_daemon **dp) {
   }
   pw_free(d->tg);
   ctl_store_close(&d->store);
+  ctl_dlog_close(&d->dlog);
   pw_aws_free(&d->aws);
   cfg_free(&d->cfg);
   pthread_mutex_destroy(&d->mu);
@@ -394,6 +401,21 @@ static void record(struct ctl_daemon *d, struct dtarget *g, int rc) {
            g->c->name, g->act_why[0] ? g->act_why : pw_strerror(rc));
   pw_log(PW_LOG_DEBUG, "target %s: desired %ld (%s)", g->c->name,
          g->dec.desired, reasons);
+  if(d->dlog) {
+    const struct ctl_target_stats *ts = ctl_target_stats(g->t);
+    int fc = !(g->dec.reasons & CTL_R(FALLBACK));
+    struct pb_decision pd = {
+      g->c->name, g->at_ms, fc_series_back(ctl_target_series(g->t), 0),
+      g->dec.desired, reasons, fc ? ts->forecast_at_lead : NaN,
+      fc ? ts->quantile_at_lead : NaN, g->cap.requested < 0 ? -1
+                                                             : g->cap.requested,
+      g->cap.ready, g->act_why, g->cap.requested != -2};
+    int wrc = ctl_dlog_write(d->dlog, &pd);
+    if(wrc && !d->dlog_failing)
+      pw_log(PW_LOG_ERROR, "decision log %s: cannot write: %s",
+             d->cfg->dlog_path, pw_strerror(wrc));
+    d->dlog_failing = wrc != 0;
+  }
   if(!d->store)
     return;
   for(size_t i = 0; i < g->feed.buf.n && g->src_rc == 0; i++)

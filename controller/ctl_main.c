@@ -13,6 +13,7 @@
 #include "ctl_demo.h"
 #include "ctl_forecast.h"
 #include "ctl_plan.h"
+#include "ctl_dlog.h"
 #include "ctl_run.h"
 
 #ifndef PREWARM_VERSION
@@ -29,6 +30,7 @@ static const char usage[] =
   "  run          the daemon: read load, forecast, set capacity; serve\n"
   "               /metrics and /api (see config/examples/local.yaml)\n"
   "  check-config validate a configuration file and summarise it\n"
+  "  log show     print a decision log as JSON lines\n"
   "  plan         replay a load history through the control loop and\n"
   "               compare its cost and cold starts with other policies\n"
   "  forecast     fit a seasonal model to a CSV series and forecast it\n"
@@ -57,6 +59,8 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if(strcmp(cmd, "run") == 0)
     return ctl_run_main(argc - 1, argv + 1);
+  if(strcmp(cmd, "log") == 0)
+    return ctl_dlog_main(argc - 1, argv + 1);
   if(strcmp(cmd, "check-config") == 0)
     return ctl_check_config_main(argc - 1, argv + 1);
   if(strcmp(cmd, "plan") == 0)

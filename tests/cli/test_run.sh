@@ -61,6 +61,28 @@ d = json.load(open(sys.argv[1]))
 t = d["targets"][0]
 assert t["name"] == "checkout" and t["desired"] >= 2 and "dry_run" in t["reasons"], t
 ' "$T/once"
+# The decision log: protobuf records, shown as JSON lines; it rotates.
+{ cat config/examples/local.yaml; printf 'decision_log: {path: %s/d.log, max_bytes: 1024, keep: 2}\n' "$T"; } \
+  >"$T/dl.yaml"
+for i in 1 2 3; do "$P" run --config "$T/dl.yaml" --once >/dev/null 2>&1; done
+"$P" log show "$T/d.log" >"$T/dl.json"
+check "decision log: every decision back as JSON" /usr/bin/python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 3, len(rows)
+r = rows[0]
+assert r["target"] == "checkout" and r["desired"] >= 2 and "dry_run" in r["reasons"], r
+assert r["forecast_upper"] >= r["forecast_mean"] > 0 and r["leader"] is True, r
+' "$T/dl.json"
+for i in $(seq 1 40); do "$P" run --config "$T/dl.yaml" --once >/dev/null 2>&1; done
+check "decision log: rotated at 1024 bytes, two old files kept" sh -c "
+  [ -s '$T/d.log.1' ] && [ -s '$T/d.log.2' ] && [ ! -e '$T/d.log.3' ] &&
+  [ \$(wc -c <'$T/d.log') -le 1024 ]"
+head -c 150 "$T/d.log.1" >"$T/cut.log"
+"$P" log show "$T/cut.log" >/dev/null 2>"$T/err"
+check "a truncated log: exit 2, the byte where it breaks" \
+  sh -c "[ $? -eq 2 ] && grep -q 'cut.log: byte [0-9]*: the file ends inside' '$T/err'"
+
 "$P" run --config "$T/bad.yaml" >/dev/null 2>"$T/err"
 check "run refuses a bad file with the same messages" \
   sh -c "[ $? -eq 2 ] && grep -q 'bad.yaml:2:7: tick' '$T/err'"
