@@ -249,6 +249,8 @@ static int build_target(struct ctl_daemon *d, struct dtarget *g,
   struct ctl_target_cfg tc;
   char inner[256] = "";
   int rc = target_cfg(c, g, start, &tc);
+  /* Spread the targets' refits over the hour. */
+  tc.phase = (double)(g - d->tg) / (double)d->cfg->ntargets;
   if(rc == 0)
     rc = ctl_target_new(&tc, &g->t, inner, sizeof(inner));
   if(rc == 0)

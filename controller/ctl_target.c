@@ -285,6 +285,13 @@ static void fit(struct ctl_target *t, int reselect) {
   t->since_refit = 0;
   if(reselect || !t->model)
     t->since_select = 0;
+  if(!t->model && c->phase > 0) {
+    /* The first fit: start this target's schedules part-way, so that a
+     * daemon's targets spread their refits over the hour and their
+     * reselects over the day. */
+    t->since_refit = (long)(c->phase * c->refit_steps);
+    t->since_select = (long)(c->phase * c->reselect_steps);
+  }
   if(rc) {
     t->st.fit_failures++;
     pw_log(PW_LOG_DEBUG, "fit failed: %s", pw_strerror(rc));

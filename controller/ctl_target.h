@@ -35,6 +35,10 @@ struct ctl_target_cfg {
   int history_steps;       /* steps kept; fits use the last fit_seasons */
   int fit_seasons;         /* seasons of the longest period in a fit */
   int64_t start_ms;        /* start of the first step */
+  double phase;            /* in [0, 1): how far into their schedules the
+                            * refits and reselects start, so that many
+                            * targets do not all refit on one tick; 0 for
+                            * a replay */
 };
 
 /* Counters and the last decision, for logs, metrics and reports. */
