@@ -73,6 +73,7 @@ struct ctl_daemon {
   size_t n;
   int dry_run;
   long ticks;
+  double last_tick_mono;     /* when the last tick ended */
   long tick_bucket[NLE];
   double tick_sum_s;
   int64_t started_ms;
@@ -471,6 +472,7 @@ int ctl_daemon_tick(struct ctl_daemon *d, int64_t now_ms) {
   double s = (pw_clock_mono_ms() - t0) / 1000.0;
   pthread_mutex_lock(&d->mu);
   d->ticks++;
+  d->last_tick_mono = pw_clock_mono_ms();
   d->tick_sum_s += s;
   for(size_t k = 0; k < NLE; k++)
     if(s <= tick_le[k])
@@ -802,6 +804,24 @@ static unsigned api(struct ctl_daemon *d, const char *url,
   return pw_buf_printf(b, "{\"error\":\"no such target\"}\n") ? 500 : 404;
 }
 
+/* Alive: the loop has ticked within three of its intervals (plus 30 s
+ * for a slow tick), or has not started ticking yet. */
+static unsigned healthz(struct ctl_daemon *d, struct pw_buf *body) {
+  int64_t tick = d->cfg->tick_ms;
+  for(size_t i = 0; !tick && i < d->n; i++)
+    if(!tick || d->tg[i].c->step_ms < tick)
+      tick = d->tg[i].c->step_ms;
+  double every = (double)tick / (d->cfg->speed > 0 ? d->cfg->speed : 1);
+  double since = pw_clock_mono_ms() - d->last_tick_mono;
+  if(d->ticks && since > 3 * every + 30000) {
+    if(pw_buf_printf(body, "the loop has not ticked for %.0f s\n",
+                     since / 1000))
+      return 500;
+    return 503;
+  }
+  return pw_buf_printf(body, "ok\n") ? 500 : 200;
+}
+
 unsigned ctl_daemon_get(void *ud, const char *url, struct pw_buf *body,
                         const char **content_type) {
   struct ctl_daemon *d = ud;
@@ -811,7 +831,7 @@ unsigned ctl_daemon_get(void *ud, const char *url, struct pw_buf *body,
     *content_type = "text/plain; version=0.0.4; charset=utf-8";
     status = render_metrics(d, body) ? 500 : 200;
   } else if(strcmp(url, "/healthz") == 0) {
-    status = pw_buf_printf(body, "ok\n") ? 500 : 200;
+    status = healthz(d, body);
   } else if(strcmp(url, "/readyz") == 0) {
     size_t answered = 0;
     for(size_t i = 0; i < d->n; i++)

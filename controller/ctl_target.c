@@ -25,7 +25,6 @@ struct ctl_target {
   long since_refit, since_select;
   int L;                    /* lead steps */
   struct fc_path path;
-  double *scratch;          /* history_steps values for fits */
   /* Forecast error at the lead time against persistence at the same lead:
    * pend_* hold, per slot, what was forecast for step pend_step. */
   double *pend_f, *pend_y;
@@ -101,13 +100,12 @@ int ctl_target_new(const struct ctl_target_cfg *cfg, struct ctl_target **out,
   rc = fc_path_init(&t->path, t->L, 1);
   if(rc)
     goto fail;
-  t->scratch = pw_malloc(hs * sizeof(double));
   t->pend_f = pw_malloc(L * sizeof(double));
   t->pend_y = pw_malloc(L * sizeof(double));
   t->pend_step = pw_calloc(L, sizeof(size_t));
   t->recent = pw_calloc(rs, sizeof(long));
   t->spent = pw_calloc(t->spent_cap, sizeof(long));
-  if(!t->scratch || !t->pend_f || !t->pend_y || !t->pend_step ||
+  if(!t->pend_f || !t->pend_y || !t->pend_step ||
      !t->recent || !t->spent) {
     rc = PW_ENOMEM;
     goto fail;
@@ -129,7 +127,6 @@ void ctl_target_free(struct ctl_target **tp) {
   fc_model_free(&t->model);
   fc_series_cleanup(&t->hist);
   fc_path_cleanup(&t->path);
-  pw_free(t->scratch);
   pw_free(t->pend_f);
   pw_free(t->pend_y);
   pw_free(t->pend_step);
@@ -176,18 +173,38 @@ static int day_steps(const struct ctl_target *t) {
   return day >= 2 && fabs(day - round(day)) < 1e-9 ? (int)round(day) : 0;
 }
 
+/*
+ * The buffer a fit or a period detection copies the history into: one per
+ * thread, shared by every target that thread ticks (a target's own would
+ * double its memory).  Grows to the longest history asked for; NULL when
+ * out of memory.
+ */
+static double *scratch(size_t n) {
+  static _Thread_local double *buf;
+  static _Thread_local size_t cap;
+  if(n > cap) {
+    double *b = pw_realloc(buf, n * sizeof(double));
+    if(!b)
+      return NULL;
+    buf = b;
+    cap = n;
+  }
+  return buf;
+}
+
 /* Finds the period (and a second one) from the history so far. */
 static void detect_period(struct ctl_target *t) {
   struct fc_period_info pi;
   size_t n = t->hist.n;
-  if(n < 16)
+  double *buf = scratch(n);
+  if(n < 16 || !buf)
     return;
-  fc_series_copy_last(&t->hist, n, t->scratch);
+  fc_series_copy_last(&t->hist, n, buf);
   /* Up to two seasons (the fit's minimum); the detector asks for strong
    * evidence past three.  Once three days are seen, the day is preferred,
    * and a cycle of whole days (a tournament's match days) is taken as the
    * day. */
-  if(fc_period_detect_calendar(t->scratch, n, (int)(n / 2), t->period,
+  if(fc_period_detect_calendar(buf, n, (int)(n / 2), t->period,
                                 day_steps(t), &pi) ||
      pi.period < 2)
     return;
@@ -252,10 +269,15 @@ static void fit(struct ctl_target *t, int reselect) {
   size_t n = M * (size_t)c->fit_seasons;
   if(n > t->hist.n)
     n = t->hist.n;
-  fc_series_copy_last(&t->hist, n, t->scratch);
+  double *buf = scratch(n);
+  if(!buf) {
+    t->st.fit_failures++;
+    return;
+  }
+  fc_series_copy_last(&t->hist, n, buf);
   double top = 0;
   for(size_t i = 0; i < n; i++)
-    top = isnan(t->scratch[i]) ? top : fmax(top, t->scratch[i]);
+    top = isnan(buf[i]) ? top : fmax(top, buf[i]);
   struct fc_spec spec = {
     .kind = t->model ? t->model->spec.kind : c->kind,
     .period = t->period,
@@ -267,17 +289,17 @@ static void fit(struct ctl_target *t, int reselect) {
   double t0 = pw_clock_mono_ms();
   int rc;
   if(c->model_auto && (!t->model || reselect)) {
-    rc = fc_select(t->scratch, n, &spec, t->L, &m, &ch, NULL);
+    rc = fc_select(buf, n, &spec, t->L, &m, &ch, NULL);
   }
   else if(t->model && !reselect) {
     /* The hourly refit: from the last parameters, keeping the quantile
      * tables, which the daily full fit renews. */
-    rc = fc_refit(t->scratch, n, t->model, &m, NULL);
+    rc = fc_refit(buf, n, t->model, &m, NULL);
   }
   else {
     if(spec.kind != FC_DSHW)
       spec.period2 = 0;
-    rc = fc_fit(t->scratch, n, &spec, t->model ? &t->model->par : NULL, &m,
+    rc = fc_fit(buf, n, &spec, t->model ? &t->model->par : NULL, &m,
                 NULL);
   }
   t->st.fit_ms_last = pw_clock_mono_ms() - t0;
