@@ -99,3 +99,17 @@ void pw_buf_rtrim(struct pw_buf *b) {
   while(b->len > 0 && strchr(" \t\r\n", b->p[b->len - 1]))
     b->p[--b->len] = '\0';
 }
+
+int pw_buf_json_str(struct pw_buf *b, const char *s) {
+  int rc = pw_buf_append(b, "\"", 1);
+  for(; rc == 0 && *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if(ch == '"' || ch == '\\')
+      rc = pw_buf_printf(b, "\\%c", ch);
+    else if(ch < 0x20)
+      rc = pw_buf_printf(b, "\\u%04x", ch);
+    else
+      rc = pw_buf_append(b, s, 1);
+  }
+  return rc ? rc : pw_buf_append(b, "\"", 1);
+}

@@ -34,6 +34,10 @@ int pw_buf_read_file(struct pw_buf *b, const char *path) PW_WUR;
 /* Removes trailing spaces, tabs and line ends. */
 void pw_buf_rtrim(struct pw_buf *b);
 
+/* Appends s as a JSON string: quoted, with '"', '\\' and control
+ * characters escaped.  Same errors as pw_buf_append. */
+int pw_buf_json_str(struct pw_buf *b, const char *s) PW_WUR;
+
 /* Empties the buffer and keeps its memory. */
 void pw_buf_reset(struct pw_buf *b);
 

@@ -671,27 +671,13 @@ static int json_num(struct pw_buf *b, const char *key, double v, int comma) {
   return pw_buf_printf(b, "\"%s\":%.10g%s", key, v, comma ? "," : "");
 }
 
-/* A JSON string (the texts here are ours or API messages). */
-static int json_str(struct pw_buf *b, const char *s) {
-  int rc = pw_buf_append(b, "\"", 1);
-  for(; rc == 0 && *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if(ch == '"' || ch == '\\')
-      rc = pw_buf_printf(b, "\\%c", ch);
-    else if(ch < 0x20)
-      rc = pw_buf_printf(b, "\\u%04x", ch);
-    else
-      rc = pw_buf_append(b, s, 1);
-  }
-  return rc ? rc : pw_buf_append(b, "\"", 1);
-}
 
 static int target_json(const struct dtarget *g, struct pw_buf *b, int path) {
   char reasons[256] = "";
   const struct ctl_target_stats *st = ctl_target_stats(g->t);
   int rc = pw_buf_printf(b, "{\"name\":");
   if(rc == 0)
-    rc = json_str(b, g->c->name);
+    rc = pw_buf_json_str(b, g->c->name);
   if(rc == 0)
     rc = pw_buf_printf(b, ",\"step_seconds\":%lld,",
                        (long long)(g->c->step_ms / 1000));
@@ -712,17 +698,17 @@ static int target_json(const struct dtarget *g, struct pw_buf *b, int path) {
     rc = pw_buf_printf(b, "\"decided_at_ms\":%lld,\"reasons\":",
                        (long long)g->at_ms);
   if(rc == 0)
-    rc = json_str(b, reasons);
+    rc = pw_buf_json_str(b, reasons);
   if(rc == 0)
     rc = pw_buf_printf(b, ",\"stale\":%s,\"source_error\":",
                        ctl_feed_stale(&g->feed, g->at_ms, 3) ? "true"
                                                               : "false");
   if(rc == 0)
-    rc = json_str(b, g->src_rc ? g->src_why : "");
+    rc = pw_buf_json_str(b, g->src_rc ? g->src_why : "");
   if(rc == 0)
     rc = pw_buf_printf(b, ",\"actuator\":");
   if(rc == 0)
-    rc = json_str(b, g->act_why);
+    rc = pw_buf_json_str(b, g->act_why);
   const struct fc_path *p = ctl_target_path(g->t);
   int have = path && g->have && !(g->dec.reasons & CTL_R(FALLBACK)) && p->h;
   for(int part = 0; rc == 0 && have && part < 2; part++) {
@@ -744,7 +730,7 @@ static int history_json(const struct dtarget *g, struct pw_buf *b) {
   size_t nl = s->n < HIST ? s->n : HIST;
   int rc = pw_buf_printf(b, "{\"name\":");
   if(rc == 0)
-    rc = json_str(b, g->c->name);
+    rc = pw_buf_json_str(b, g->c->name);
   if(rc == 0)
     rc = pw_buf_printf(b, ",\"unit_capacity\":%.10g,\"step_ms\":%lld,"
                        "\"load_start_ms\":%lld,\"load\":[",
@@ -766,7 +752,7 @@ static int history_json(const struct dtarget *g, struct pw_buf *b) {
                        "\"reasons\":", i ? "," : "", (long long)p->ts_ms,
                        p->desired, p->ready);
     if(rc == 0)
-      rc = json_str(b, reasons);
+      rc = pw_buf_json_str(b, reasons);
     if(rc == 0)
       rc = pw_buf_append(b, "}", 1);
   }

@@ -52,19 +52,6 @@ int pb_decision_encode(const struct pb_decision *d, struct pw_buf *out) {
   return rc;
 }
 
-static int json_str(struct pw_buf *b, const char *s) {
-  int rc = pw_buf_append(b, "\"", 1);
-  for(; rc == 0 && *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if(ch == '"' || ch == '\\')
-      rc = pw_buf_printf(b, "\\%c", ch);
-    else if(ch < 0x20)
-      rc = pw_buf_printf(b, "\\u%04x", ch);
-    else
-      rc = pw_buf_append(b, s, 1);
-  }
-  return rc ? rc : pw_buf_append(b, "\"", 1);
-}
 
 static int json_num(struct pw_buf *b, const char *k, double v) {
   return isfinite(v) ? pw_buf_printf(b, ",\"%s\":%.10g", k, v)
@@ -74,7 +61,7 @@ static int json_num(struct pw_buf *b, const char *k, double v) {
 static int to_json(const Prewarm__Decision *m, struct pw_buf *b) {
   int rc = pw_buf_printf(b, "{\"target\":");
   if(rc == 0)
-    rc = json_str(b, m->target);
+    rc = pw_buf_json_str(b, m->target);
   if(rc == 0)
     rc = pw_buf_printf(b, ",\"time_ms\":%lld", (long long)m->time_ms);
   if(rc == 0)
@@ -86,7 +73,7 @@ static int to_json(const Prewarm__Decision *m, struct pw_buf *b) {
     if(i)
       rc = pw_buf_append(b, ",", 1);
     if(rc == 0)
-      rc = json_str(b, m->reasons[i]);
+      rc = pw_buf_json_str(b, m->reasons[i]);
   }
   if(rc == 0)
     rc = pw_buf_append(b, "]", 1);
@@ -99,7 +86,7 @@ static int to_json(const Prewarm__Decision *m, struct pw_buf *b) {
                        "\"actuator\":", (long long)m->requested,
                        (long long)m->ready, m->leader ? "true" : "false");
   if(rc == 0)
-    rc = json_str(b, m->actuator);
+    rc = pw_buf_json_str(b, m->actuator);
   return rc ? rc : pw_buf_printf(b, "}\n");
 }
 

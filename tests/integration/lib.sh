@@ -127,3 +127,19 @@ need_postgres() {
   trap 'pg_ctl_stop; for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
   CONN="host=127.0.0.1 port=$PGPORT_TEST user=prewarm dbname=postgres"
 }
+
+# make_test_ca: a CA (ca.crt/ca.key) and a server certificate for
+# 127.0.0.1 and ::1 (srv.crt/srv.key) in $T, made with openssl; skips the
+# whole test, saying so, without openssl.
+make_test_ca() {
+  command -v openssl >/dev/null || skip_all "no openssl to make the test CA"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=ca" \
+    -keyout "$T/ca.key" -out "$T/ca.crt" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=apiserver" \
+    -keyout "$T/srv.key" -out "$T/srv.csr" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n' >"$T/san.ext"
+  openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
+    -CAcreateserial -days 2 -extfile "$T/san.ext" -out "$T/srv.crt" \
+    >/dev/null 2>&1
+  [ -s "$T/srv.crt" ] || skip_all "openssl could not make certificates"
+}

@@ -7,16 +7,8 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 [ -n "$PY" ] || skip_all "no python3"
-command -v openssl >/dev/null || skip_all "no openssl to make the test CA"
 P=${PREWARM:-build/prewarm}
-
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=ca" \
-  -keyout "$T/ca.key" -out "$T/ca.crt" >/dev/null 2>&1
-openssl req -newkey rsa:2048 -nodes -subj "/CN=apiserver" -keyout "$T/srv.key" \
-  -out "$T/srv.csr" >/dev/null 2>&1
-printf 'subjectAltName=IP:127.0.0.1\n' >"$T/san.ext"
-openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
-  -CAcreateserial -days 2 -extfile "$T/san.ext" -out "$T/srv.crt" >/dev/null 2>&1
+make_test_ca
 cat >"$T/state.json" <<'JSON'
 {"ready_s": 0.2, "deployments": {"shop/web": {"metadata": {"name": "web", "namespace": "shop"},
   "spec": {"replicas": 1}, "status": {"replicas": 1, "readyReplicas": 1}}}}
