@@ -538,7 +538,7 @@ static int per_target(struct ctl_daemon *d, struct pw_buf *b,
     default: break;
     }
     if(which == 1 && v < 0)
-      v = NAN;
+      v = NaN;
     rc = sample(b, name, g->c->name, NULL, NULL, v);
   }
   return rc;
