@@ -1,5 +1,7 @@
 #include "act_actuator.h"
+#include "act_int.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -9,4 +11,16 @@ void act_why(struct act *a, const char *fmt, ...) {
   /* A long name may cut the text short; that is fine for a message. */
   vsnprintf(a->why, sizeof(a->why), fmt, ap);
   va_end(ap);
+}
+
+int act_json_count(const cJSON *o, const char *key, long dflt, long *out) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  *out = dflt;
+  if(!v)
+    return 0;
+  if(!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e9 ||
+     v->valuedouble - floor(v->valuedouble) > 0)
+    return PW_EPARSE;
+  *out = (long)v->valuedouble;
+  return 0;
 }

@@ -12,6 +12,7 @@
 #include "../common/pw_clock.h"
 #include "../common/pw_http.h"
 #include "../common/pw_log.h"
+#include "act_int.h"
 #include "act_kube.h"
 
 
@@ -75,18 +76,6 @@ static int fail(struct k8s *k, const char *what) {
   }
 }
 
-static int count(const cJSON *o, const char *key, long dflt, long *out) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-  *out = dflt;
-  if(!v)
-    return 0;
-  if(!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e9 ||
-     v->valuedouble - floor(v->valuedouble) > 0)
-    return PW_EPARSE;
-  *out = (long)v->valuedouble;
-  return 0;
-}
-
 static cJSON *reply(const struct k8s *k) {
   const struct pw_http_resp *r = act_kube_resp(k->kube);
   return cJSON_ParseWithLength(pw_buf_str(&r->body), r->body.len);
@@ -106,11 +95,11 @@ static int read_workload(struct k8s *k, const char *kind, const char *name,
   /* spec.replicas is omitempty: absent means 0 (CONTRACTS.md 4.2). */
   rc = cJSON_IsObject(j) ? 0 : PW_EPARSE;
   if(rc == 0)
-    rc = count(sp, "replicas", 0, spec);
+    rc = act_json_count(sp, "replicas", 0, spec);
   if(rc == 0)
-    rc = count(st, "replicas", 0, status);
+    rc = act_json_count(st, "replicas", 0, status);
   if(rc == 0)
-    rc = count(st, "readyReplicas", 0, ready);
+    rc = act_json_count(st, "readyReplicas", 0, ready);
   cJSON_Delete(j);
   if(rc)
     act_why(&k->base, "kubernetes GET %s: not a workload object", path);
@@ -143,11 +132,11 @@ static int read_hpa(struct k8s *k) {
        cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(sp, "maxReplicas"))
          ? 0 : PW_EPARSE;
   if(rc == 0)
-    rc = count(sp, "minReplicas", 1, &min);
+    rc = act_json_count(sp, "minReplicas", 1, &min);
   if(rc == 0)
-    rc = count(sp, "maxReplicas", 0, &max);
+    rc = act_json_count(sp, "maxReplicas", 0, &max);
   if(rc == 0)
-    rc = count(st, "currentReplicas", 0, &cur);
+    rc = act_json_count(st, "currentReplicas", 0, &cur);
   if(rc == 0 && cJSON_IsString(rk) && cJSON_IsString(rn)) {
     snprintf(tkind, sizeof(tkind), "%s", rk->valuestring);
     snprintf(tname, sizeof(tname), "%s", rn->valuestring);
@@ -290,7 +279,8 @@ static int patch(struct k8s *k, long n) {
   int rc = call(k, "PATCH", path, body);
   if(rc)
     return rc;
-  if(act_kube_resp(k->kube)->status != 200 && act_kube_resp(k->kube)->status != 201)
+  long st = act_kube_resp(k->kube)->status;
+  if(st != 200 && st != 201)
     return fail(k, path);
   k->requested = n;
   return 0;

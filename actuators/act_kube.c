@@ -193,8 +193,8 @@ static int tls_item(const char *kc, const struct pw_yaml *m, const char *key,
   return 0;
 }
 
-static int kube_user(struct act_kube *k, const char *kc, const struct pw_yaml *u,
-                     char *err, size_t errlen) {
+static int kube_user(struct act_kube *k, const char *kc,
+                     const struct pw_yaml *u, char *err, size_t errlen) {
   if(pw_yaml_get(u, "exec") || pw_yaml_get(u, "auth-provider")) {
     snprintf(err, errlen, "%s: the user's exec or auth-provider plugin is "
              "not supported; give a token, tokenFile or client certificate",

@@ -1,5 +1,7 @@
 #include "act_lambda.h"
 
+#include "act_int.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -152,19 +154,6 @@ static int call(struct lambda *l, const char *op, const char *method,
   return rc;
 }
 
-static int json_count(const cJSON *o, const char *key, long *out) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-  if(!v) {
-    *out = 0;
-    return 0;
-  }
-  if(!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e9 ||
-     v->valuedouble - floor(v->valuedouble) > 0)
-    return PW_EPARSE;
-  *out = (long)v->valuedouble;
-  return 0;
-}
-
 /* Reads a provisioned-concurrency config reply into l->now. */
 static int parse_config(struct lambda *l) {
   cJSON *j = cJSON_ParseWithLength(pw_buf_str(&l->resp.body), l->resp.body.len);
@@ -172,14 +161,14 @@ static int parse_config(struct lambda *l) {
   struct reading r = {.have = 1, .at_ms = pw_clock_mono_ms()};
   int rc = cJSON_IsObject(j) && cJSON_IsString(st) ? 0 : PW_EPARSE;
   if(rc == 0)
-    rc = json_count(j, "RequestedProvisionedConcurrentExecutions",
-                    &r.requested);
+    rc = act_json_count(j, "RequestedProvisionedConcurrentExecutions", 0,
+                        &r.requested);
   if(rc == 0)
-    rc = json_count(j, "AllocatedProvisionedConcurrentExecutions",
-                    &r.allocated);
+    rc = act_json_count(j, "AllocatedProvisionedConcurrentExecutions", 0,
+                        &r.allocated);
   if(rc == 0)
-    rc = json_count(j, "AvailableProvisionedConcurrentExecutions",
-                    &r.available);
+    rc = act_json_count(j, "AvailableProvisionedConcurrentExecutions", 0,
+                        &r.available);
   if(rc == 0) {
     if(strcmp(st->valuestring, "READY") == 0)
       r.status = ST_READY;
@@ -192,8 +181,9 @@ static int parse_config(struct lambda *l) {
   }
   if(rc == 0 && r.status == ST_FAILED) {
     const cJSON *why = cJSON_GetObjectItemCaseSensitive(j, "StatusReason");
-    act_why(&l->base, "lambda %s:%s: allocation FAILED: %s", l->function, l->qualifier,
-             cJSON_IsString(why) ? why->valuestring : "(no reason given)");
+    act_why(&l->base, "lambda %s:%s: allocation FAILED: %s", l->function,
+            l->qualifier,
+            cJSON_IsString(why) ? why->valuestring : "(no reason given)");
     pw_log(PW_LOG_WARN, "%s", l->base.why);
   }
   cJSON_Delete(j);
@@ -299,7 +289,7 @@ static int read_reserved(struct lambda *l, long *out) {
   *out = -1;
   rc = cJSON_IsObject(j) ? 0 : PW_EPARSE;
   if(rc == 0 && v)
-    rc = json_count(j, "ReservedConcurrentExecutions", out);
+    rc = act_json_count(j, "ReservedConcurrentExecutions", 0, out);
   cJSON_Delete(j);
   return rc;
 }
@@ -314,7 +304,7 @@ static int read_unreserved(struct lambda *l, long *out) {
   rc = cJSON_IsObject(lim) &&
        cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(
          lim, "UnreservedConcurrentExecutions"))
-         ? json_count(lim, "UnreservedConcurrentExecutions", out)
+         ? act_json_count(lim, "UnreservedConcurrentExecutions", 0, out)
          : PW_EPARSE;
   cJSON_Delete(j);
   return rc;
@@ -328,7 +318,7 @@ static int sum_list_page(struct lambda *l, const cJSON *items, long *others) {
     const cJSON *arn = cJSON_GetObjectItemCaseSensitive(it, "FunctionArn");
     long req;
     if(!cJSON_IsString(arn) ||
-       json_count(it, "RequestedProvisionedConcurrentExecutions", &req))
+       act_json_count(it, "RequestedProvisionedConcurrentExecutions", 0, &req))
       return PW_EPARSE;
     size_t n = strlen(arn->valuestring);
     const char *tail = arn->valuestring + (n > ql ? n - ql : 0);

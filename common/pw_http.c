@@ -156,7 +156,8 @@ int pw_http_do(struct pw_http *c, const struct pw_http_req *q,
   }
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
   CURLcode e = curl_easy_perform(h);
-  if(e == CURLE_WRITE_ERROR && r->body.len + CURL_MAX_WRITE_SIZE > r->body.max) {
+  if(e == CURLE_WRITE_ERROR &&
+     r->body.len + CURL_MAX_WRITE_SIZE > r->body.max) {
     snprintf(r->error, sizeof(r->error),
              "response body over the %zu-byte limit", r->body.max);
     rc = PW_EIO;

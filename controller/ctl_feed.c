@@ -23,12 +23,16 @@ void ctl_feed_cleanup(struct ctl_feed *f) {
 
 int ctl_feed_tick(struct ctl_feed *f, int64_t now_ms, struct ctl_target *t) {
   int64_t to = align_down(now_ms - f->lag_ms, f->step_ms);
+  /* f->buf holds what this tick read, and nothing else: callers record it
+   * (the store), so a tick that reads nothing, or fails part-way through
+   * a chunked read, must not leave the last tick's samples there. */
+  f->buf.n = 0;
   if(to <= f->next_ms)
     return 0;
-  f->buf.n = 0;
   f->fetches++;
   int rc = tel_fetch(f->src, f->next_ms, to, &f->buf);
   if(rc) {
+    f->buf.n = 0;
     f->failures++;
     return rc;
   }

@@ -26,7 +26,8 @@ struct ctl_feed {
   int64_t newest_ms;       /* the newest sample seen, -1 before any */
   long fetches, failures, samples;
   int answered;            /* a fetch has succeeded (for readiness) */
-  struct tel_samples buf;  /* reused across ticks */
+  struct tel_samples buf;  /* what the last tick read (empty when it
+                            * read nothing or failed); reused */
 };
 
 /* Caller-owned storage: the first window starts history_ms before now,

@@ -272,7 +272,8 @@ int ctl_run_main(int argc, char **argv) {
   if(load("run", o.config, &c))
     return CTL_EXIT_USAGE;
   enum pw_log_level lvl;
-  if(!getenv("PREWARM_LOG_LEVEL") && pw_log_level_parse(c->log_level, &lvl) == 0)
+  if(!getenv("PREWARM_LOG_LEVEL") &&
+     pw_log_level_parse(c->log_level, &lvl) == 0)
     pw_log_threshold = lvl;
   int once = o.once;
   char listen[128];
