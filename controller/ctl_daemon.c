@@ -277,11 +277,11 @@ static void resume_history(struct ctl_daemon *d, struct dtarget *g,
   if(ctl_store_history(d->store, g->c->name, from, now_ms, &s) == 0 && s.n) {
     ctl_target_observe(g->t, s.ts_ms, s.v, s.n);
     g->feed.next_ms = s.ts_ms[s.n - 1] + g->c->step_ms;
-    pw_log(PW_LOG_INFO, "target %s: resumed %zu steps of history from the "
-           "store", g->c->name, s.n);
+    pw_logf(PW_LOG_INFO, PW_LF(PW_LF_NUM("steps", (double)s.n)),
+            "resumed history from the store");
   } else if(s.n == 0 && ctl_store_why(d->store)[0]) {
-    pw_log(PW_LOG_WARN, "target %s: no history from the store: %s",
-           g->c->name, ctl_store_why(d->store));
+    pw_logf(PW_LOG_WARN, PW_LF(PW_LF_STR("error", ctl_store_why(d->store))),
+            "no history from the store");
   }
   tel_samples_cleanup(&s);
 }
@@ -315,8 +315,11 @@ int ctl_daemon_new(struct cfg *cfg, int dry_run, int64_t now_ms,
   for(size_t i = 0; rc == 0 && i < cfg->ntargets; i++, d->n++) {
     d->tg[i].c = &cfg->targets[i];
     rc = build_target(d, &d->tg[i], now_ms, err, errlen);
-    if(rc == 0 && d->store)
+    if(rc == 0 && d->store) {
+      pw_log_target(cfg->targets[i].name);
       resume_history(d, &d->tg[i], now_ms);
+      pw_log_target(NULL);
+    }
   }
   if(rc) {
     if(rc == PW_ENOMEM && !err[0])
@@ -400,10 +403,19 @@ static void record(struct ctl_daemon *d, struct dtarget *g, int rc) {
   snprintf(g->act_why, sizeof(g->act_why), "%s", g->act->why);
   ctl_reasons_format(g->dec.reasons, reasons, sizeof(reasons));
   if(rc && rc != PW_EREFUSED && g->cap.requested != -2)
-    pw_log(PW_LOG_WARN, "target %s: actuation failed, capacity kept: %s",
-           g->c->name, g->act_why[0] ? g->act_why : pw_strerror(rc));
-  pw_log(PW_LOG_DEBUG, "target %s: desired %ld (%s)", g->c->name,
-         g->dec.desired, reasons);
+    pw_logf(PW_LOG_WARN,
+            PW_LF(PW_LF_NUM("desired", g->dec.desired),
+                  PW_LF_STR("error", g->act_why[0] ? g->act_why
+                                                   : pw_strerror(rc))),
+            "actuation failed, capacity kept");
+  pw_logf(PW_LOG_DEBUG,
+          PW_LF(PW_LF_NUM("desired", g->dec.desired),
+                PW_LF_NUM("requested", g->cap.requested >= 0
+                                       ? (double)g->cap.requested : NaN),
+                PW_LF_NUM("ready", g->cap.ready >= 0 ? (double)g->cap.ready
+                                                     : NaN),
+                PW_LF_STR("reasons", reasons)),
+          "decided");
   if(d->dlog) {
     const struct ctl_target_stats *ts = ctl_target_stats(g->t);
     int fc = !(g->dec.reasons & CTL_R(FALLBACK));
@@ -438,8 +450,8 @@ static int tick_one(struct ctl_daemon *d, struct dtarget *g, int64_t now_ms) {
   g->src_rc = ctl_feed_tick(&g->feed, now_ms, g->t);
   snprintf(g->src_why, sizeof(g->src_why), "%s", g->src->why);
   if(g->src_rc)
-    pw_log(PW_LOG_WARN, "target %s: reading load failed: %s", g->c->name,
-           g->src_why);
+    pw_logf(PW_LOG_WARN, PW_LF(PW_LF_STR("error", g->src_why)),
+            "reading load failed");
   struct ctl_decision dec;
   (void)ctl_target_tick(g->t, now_ms, NULL, &dec, &g->cap);
   int lead = !d->lease || ctl_lease_leading(d->lease);
@@ -467,8 +479,12 @@ static int tick_one(struct ctl_daemon *d, struct dtarget *g, int64_t now_ms) {
 int ctl_daemon_tick(struct ctl_daemon *d, int64_t now_ms) {
   double t0 = pw_clock_mono_ms();
   int bad = 0;
-  for(size_t i = 0; i < d->n; i++)
+  for(size_t i = 0; i < d->n; i++) {
+    /* What the target's source, model and actuator log names it. */
+    pw_log_target(d->tg[i].c->name);
     bad += tick_one(d, &d->tg[i], now_ms) != 0;
+  }
+  pw_log_target(NULL);
   double s = (pw_clock_mono_ms() - t0) / 1000.0;
   pthread_mutex_lock(&d->mu);
   d->ticks++;

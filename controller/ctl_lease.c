@@ -182,18 +182,23 @@ static void *run(void *arg) {
     if(rc == 0) {
       if(!was) {
         l->transitions++;
-        pw_log(PW_LOG_INFO, "leader election: %s leads (lease %s/%s)",
-               l->identity, l->ns, l->name);
+        pw_logf(PW_LOG_INFO,
+                PW_LF(PW_LF_STR("identity", l->identity),
+                      PW_LF_STR("lease", l->name),
+                      PW_LF_STR("namespace", l->ns)),
+                "leader election: this replica leads");
       }
       l->renewed_ms = now;
     } else if(was && now - l->renewed_ms >= (double)l->cfg.renew_ms) {
       l->renewed_ms = 0;
       l->transitions++;
-      pw_log(PW_LOG_WARN, "leader election: %s could not renew for %lld ms "
-             "and stops acting: %s", l->identity,
-             (long long)l->cfg.renew_ms,
-             rc == PW_EBUSY ? "another replica holds the lease"
-                            : act_kube_why(l->kube));
+      pw_logf(PW_LOG_WARN,
+              PW_LF(PW_LF_STR("identity", l->identity),
+                    PW_LF_NUM("renew_deadline_ms", (double)l->cfg.renew_ms),
+                    PW_LF_STR("error", rc == PW_EBUSY
+                                         ? "another replica holds the lease"
+                                         : act_kube_why(l->kube))),
+              "leader election: could not renew, this replica stops acting");
     }
     int leading = l->renewed_ms > 0;
     pthread_mutex_unlock(&l->mu);
@@ -247,8 +252,8 @@ static void release(struct ctl_lease *l) {
     char *body = cJSON_PrintUnformatted(o);
     if(body && act_kube_call(l->kube, "PUT", path, body, "application/json")
                  == 0 && act_kube_resp(l->kube)->status == 200)
-      pw_log(PW_LOG_INFO, "leader election: %s released the lease",
-             l->identity);
+      pw_logf(PW_LOG_INFO, PW_LF(PW_LF_STR("identity", l->identity)),
+              "leader election: released the lease");
     cJSON_free(body);
   }
   cJSON_Delete(o);

@@ -194,8 +194,10 @@ static void reload(struct holder *h, int64_t now) {
     rc = ctl_daemon_new(c, h->dry_run, now, h->rw, &nd, err, sizeof(err));
   if(rc) {
     h->reloads_refused++;
-    pw_log(PW_LOG_ERROR, "reload refused, the running configuration "
-           "stays: %s", errors.len ? pw_buf_str(&errors) : err);
+    pw_logf(PW_LOG_ERROR,
+            PW_LF(PW_LF_STR("path", h->path),
+                  PW_LF_STR("error", errors.len ? pw_buf_str(&errors) : err)),
+            "reload refused, the running configuration stays");
   } else {
     h->reloads_ok++;
     ctl_daemon_set_lease(nd, h->lease);
@@ -204,8 +206,10 @@ static void reload(struct holder *h, int64_t now) {
     h->d = nd;
     pthread_mutex_unlock(&h->mu);
     ctl_daemon_free(&old);
-    pw_log(PW_LOG_INFO, "reloaded %s: %zu targets", h->path,
-           ctl_daemon_cfg(nd)->ntargets);
+    pw_logf(PW_LOG_INFO,
+            PW_LF(PW_LF_STR("path", h->path),
+                  PW_LF_NUM("targets", (double)ctl_daemon_cfg(nd)->ntargets)),
+            "configuration reloaded");
   }
   ctl_daemon_set_reloads(h->d, h->reloads_ok, h->reloads_refused);
   pw_buf_cleanup(&errors);
@@ -215,9 +219,11 @@ static int loop(struct holder *h) {
   const struct cfg *c = ctl_daemon_cfg(h->d);
   int64_t w0 = wall_ms();
   double speed = c->speed > 0 ? c->speed : 1;
-  pw_log(PW_LOG_INFO, "running %zu targets, a tick every %lld ms%s",
-         c->ntargets, (long long)tick_of(c), speed > 1 ? " (demo speed)"
-                                                       : "");
+  pw_logf(PW_LOG_INFO,
+          PW_LF(PW_LF_NUM("targets", (double)c->ntargets),
+                PW_LF_NUM("tick_ms", (double)tick_of(c)),
+                PW_LF_NUM("speed", speed)),
+          "running");
   while(!stopping) {
     int64_t now = w0 + (int64_t)((double)(wall_ms() - w0) * speed);
     if(reloading) {
@@ -321,8 +327,10 @@ int ctl_run_main(int argc, char **argv) {
     free(token);
     return ctl_cli_fail("run", "%s", err);
   }
-  pw_log(PW_LOG_INFO, "listening on %s (port %d): /metrics /healthz "
-         "/readyz /api/v1/targets /ui", listen, ctl_http_port(h));
+  pw_logf(PW_LOG_INFO,
+          PW_LF(PW_LF_STR("listen", listen),
+                PW_LF_NUM("port", ctl_http_port(h))),
+          "listening: /metrics /healthz /readyz /api/v1/targets /ui");
   if(start_lease(ctl_daemon_cfg(d), &hd.lease, err, sizeof(err))) {
     ctl_http_stop(&h);
     ctl_daemon_free(&d);

@@ -216,9 +216,13 @@ static void detect_period(struct ctl_target *t) {
   if(pi.period == t->period && t->period2)
     p2 = t->period2;
   if(pi.period != t->period || p2 != t->period2) {
-    pw_log(PW_LOG_INFO, "period %d+%d -> %d+%d (strength %.3f) after %zu "
-           "steps", t->period, t->period2, pi.period, p2, pi.strength,
-           t->hist.total);
+    pw_logf(PW_LOG_INFO,
+            PW_LF(PW_LF_NUM("period", pi.period), PW_LF_NUM("period2", p2),
+                  PW_LF_NUM("old_period", t->period),
+                  PW_LF_NUM("old_period2", t->period2),
+                  PW_LF_NUM("strength", pi.strength),
+                  PW_LF_NUM("steps", (double)t->hist.total)),
+            "season length changed");
     t->period = pi.period;
     t->period2 = p2;
     fc_model_free(&t->model);  /* a new season needs a new model */
@@ -316,7 +320,8 @@ static void fit(struct ctl_target *t, int reselect) {
   }
   if(rc) {
     t->st.fit_failures++;
-    pw_log(PW_LOG_DEBUG, "fit failed: %s", pw_strerror(rc));
+    pw_logf(PW_LOG_DEBUG, PW_LF(PW_LF_STR("error", pw_strerror(rc))),
+            "fit failed, the previous model stays");
     return;
   }
   fc_model_free(&t->model);

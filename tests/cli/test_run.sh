@@ -166,8 +166,17 @@ sleep 0.5
 curl -s "$U/metrics" >"$T/m2"
 check "SIGHUP with a bad file: refused, counted, the old targets keep running" sh -c "
   grep -q '^prewarm_config_reloads_total{result=\"refused\"} 1' '$T/m2' &&
-  grep -q '^prewarm_target_desired{target=\"checkout\"} [0-9]' '$T/m2' &&
-  grep -q 'reload refused, the running configuration stays: .*live.yaml:2:7: tick' '$T/run.err'"
+  grep -q '^prewarm_target_desired{target=\"checkout\"} [0-9]' '$T/m2'"
+check "SIGHUP with a bad file: logged as an error naming the file, line and key" \
+  /usr/bin/python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+hit = [l for l in lines
+       if l["message"] == "reload refused, the running configuration stays"]
+assert len(hit) == 1 and hit[0]["level"] == "error", hit
+assert "live.yaml:2:7: tick" in hit[0]["error"], hit
+assert hit[0]["path"].endswith("live.yaml"), hit
+' "$T/run.err"
 sed 's/^- name: checkout/- name: checkout-b/' config/examples/local.yaml >"$T/b.part"
 { cat config/examples/local.yaml; sed -n '/^- name: checkout-b/,$p' "$T/b.part"; } >"$T/live.yaml"
 kill -HUP "$pid"
@@ -182,8 +191,15 @@ t0=$(date +%s)
 wait "$pid"
 rc=$?
 check "SIGTERM: exits 0 within a second" sh -c "[ $rc -eq 0 ] && [ \$(( \$(date +%s) - $t0 )) -le 2 ]"
-check "logs are JSON lines" /usr/bin/python3 -c '
-import json, sys
-for l in open(sys.argv[1]):
-    json.loads(l)
+check "logs are JSON lines: time, level, message, a target's lines name it" \
+  /usr/bin/python3 -c '
+import json, re, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+for l in lines:
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", l["time"]), l
+    assert l["level"] in ("debug", "info", "warn", "error"), l
+    assert l["message"] and "target " not in l["message"], l
+run = [l for l in lines if l["message"] == "running"]
+assert run and run[0]["targets"] == 1 and run[0]["tick_ms"] == 60000, run
+assert any(l.get("target") == "checkout" for l in lines), lines
 ' "$T/run.err"
