@@ -1,5 +1,6 @@
 #include "ctl_daemon.h"
 
+#include <assert.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -29,8 +30,39 @@
 #define NaN ((double)NAN)
 
 /* Tick duration histogram buckets, seconds. */
-static const double tick_le[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
-#define NLE (sizeof(tick_le) / sizeof(tick_le[0]))
+/* A Prometheus histogram: cumulative bucket counts at the bounds le. */
+#define HIST_MAX_LE 12
+struct histogram {
+  const double *le;
+  size_t nle;
+  long bucket[HIST_MAX_LE];
+  long count;
+  double sum_s;
+};
+
+static const double tick_le[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5,
+                                 1, 2.5, 5};
+/* Refits of one model take milliseconds, a model selection up to about a
+ * second. */
+static const double fit_le[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                0.05, 0.1, 0.25, 0.5, 1, 2.5};
+static const char *const fit_kinds[CTL_FIT_KINDS] = {"select", "full",
+                                                     "refit"};
+
+static void histogram_init(struct histogram *h, const double *le, size_t n) {
+  assert(n <= HIST_MAX_LE);
+  memset(h, 0, sizeof(*h));
+  h->le = le;
+  h->nle = n;
+}
+
+static void histogram_observe(struct histogram *h, double s) {
+  h->count++;
+  h->sum_s += s;
+  for(size_t k = 0; k < h->nle; k++)
+    if(s <= h->le[k])
+      h->bucket[k]++;
+}
 
 /* What /ui draws: the recent ticks of a target. */
 #define HIST 720
@@ -74,8 +106,8 @@ struct ctl_daemon {
   int dry_run;
   long ticks;
   double last_tick_mono;     /* when the last tick ended */
-  long tick_bucket[NLE];
-  double tick_sum_s;
+  struct histogram tick_hist;
+  struct histogram fit_hist[CTL_FIT_KINDS];
   int64_t started_ms;
   struct ctl_lease *lease;   /* borrowed, or NULL */
   struct ctl_dlog *dlog;     /* or NULL */
@@ -301,6 +333,9 @@ int ctl_daemon_new(struct cfg *cfg, int dry_run, int64_t now_ms,
   d->rw = rw;
   d->dry_run = dry_run || cfg->dry_run;
   d->started_ms = now_ms;
+  histogram_init(&d->tick_hist, tick_le, sizeof(tick_le) / sizeof(*tick_le));
+  for(int k = 0; k < CTL_FIT_KINDS; k++)
+    histogram_init(&d->fit_hist[k], fit_le, sizeof(fit_le) / sizeof(*fit_le));
   d->tg = pw_calloc(cfg->ntargets, sizeof(*d->tg));
   if(!d->tg)
     rc = PW_ENOMEM;
@@ -453,7 +488,12 @@ static int tick_one(struct ctl_daemon *d, struct dtarget *g, int64_t now_ms) {
     pw_logf(PW_LOG_WARN, PW_LF(PW_LF_STR("error", g->src_why)),
             "reading load failed");
   struct ctl_decision dec;
+  const struct ctl_target_stats *st = ctl_target_stats(g->t);
+  long fits = st->fits;
   (void)ctl_target_tick(g->t, now_ms, NULL, &dec, &g->cap);
+  if(st->fits != fits)
+    histogram_observe(&d->fit_hist[st->fit_kind_last],
+                      st->fit_ms_last / 1000.0);
   int lead = !d->lease || ctl_lease_leading(d->lease);
   pthread_mutex_unlock(&d->mu);
   /* The actuator may wait on the network: not under the lock.  A
@@ -489,10 +529,7 @@ int ctl_daemon_tick(struct ctl_daemon *d, int64_t now_ms) {
   pthread_mutex_lock(&d->mu);
   d->ticks++;
   d->last_tick_mono = pw_clock_mono_ms();
-  d->tick_sum_s += s;
-  for(size_t k = 0; k < NLE; k++)
-    if(s <= tick_le[k])
-      d->tick_bucket[k]++;
+  histogram_observe(&d->tick_hist, s);
   if(d->store && ctl_store_flush(d->store))
     pw_log(PW_LOG_WARN, "store: %s (rows kept for the next try)",
            ctl_store_why(d->store));
@@ -599,17 +636,42 @@ static int counters(struct ctl_daemon *d, struct pw_buf *b) {
   return rc;
 }
 
-static int tick_histogram(struct ctl_daemon *d, struct pw_buf *b) {
+/* The series of one histogram; label is "" or k="v" (already escaped). */
+static int histogram_render(struct pw_buf *b, const char *name,
+                            const char *label, const struct histogram *h) {
+  const char *sep = label[0] ? "," : "";
+  int rc = 0;
+  for(size_t k = 0; rc == 0 && k < h->nle; k++)
+    rc = pw_buf_printf(b, "%s_bucket{%s%sle=\"%g\"} %ld\n", name, label, sep,
+                       h->le[k], h->bucket[k]);
+  if(rc == 0)
+    rc = pw_buf_printf(b, "%s_bucket{%s%sle=\"+Inf\"} %ld\n", name, label,
+                       sep, h->count);
+  if(rc == 0 && label[0])
+    rc = pw_buf_printf(b, "%s_sum{%s} %.17g\n%s_count{%s} %ld\n", name,
+                       label, h->sum_s, name, label, h->count);
+  else if(rc == 0)
+    rc = pw_buf_printf(b, "%s_sum %.17g\n%s_count %ld\n", name, h->sum_s,
+                       name, h->count);
+  return rc;
+}
+
+static int histograms(struct ctl_daemon *d, struct pw_buf *b) {
   int rc = family(b, "prewarm_tick_duration_seconds", "histogram",
                   "Time of one pass over every target.");
-  for(size_t k = 0; rc == 0 && k < NLE; k++)
-    rc = pw_buf_printf(b, "prewarm_tick_duration_seconds_bucket{le=\"%g\"} "
-                       "%ld\n", tick_le[k], d->tick_bucket[k]);
   if(rc == 0)
-    rc = pw_buf_printf(b, "prewarm_tick_duration_seconds_bucket{le=\"+Inf\"}"
-                       " %ld\nprewarm_tick_duration_seconds_sum %.17g\n"
-                       "prewarm_tick_duration_seconds_count %ld\n", d->ticks,
-                       d->tick_sum_s, d->ticks);
+    rc = histogram_render(b, "prewarm_tick_duration_seconds", "",
+                          &d->tick_hist);
+  if(rc == 0)
+    rc = family(b, "prewarm_fit_duration_seconds", "histogram",
+                "Time of one model fit, over all targets, by kind: select "
+                "(a model chosen afresh), full, refit (the hourly one).");
+  for(int k = 0; rc == 0 && k < CTL_FIT_KINDS; k++) {
+    char label[32];
+    snprintf(label, sizeof(label), "kind=\"%s\"", fit_kinds[k]);
+    rc = histogram_render(b, "prewarm_fit_duration_seconds", label,
+                          &d->fit_hist[k]);
+  }
   return rc;
 }
 
@@ -666,7 +728,7 @@ static int render_metrics(struct ctl_daemon *d, struct pw_buf *b) {
   if(rc == 0)
     rc = counters(d, b);
   if(rc == 0)
-    rc = tick_histogram(d, b);
+    rc = histograms(d, b);
   if(rc == 0 && d->uses_rw)
     rc = rw_metrics(d, b);
   if(rc == 0)

@@ -222,7 +222,7 @@ static void detect_period(struct ctl_target *t) {
                   PW_LF_NUM("old_period2", t->period2),
                   PW_LF_NUM("strength", pi.strength),
                   PW_LF_NUM("steps", (double)t->hist.total)),
-            "season length changed");
+            "season length detected");
     t->period = pi.period;
     t->period2 = p2;
     fc_model_free(&t->model);  /* a new season needs a new model */
@@ -293,19 +293,23 @@ static void fit(struct ctl_target *t, int reselect) {
   double t0 = pw_clock_mono_ms();
   int rc;
   if(c->model_auto && (!t->model || reselect)) {
+    t->st.fit_kind_last = CTL_FIT_SELECT;
     rc = fc_select(buf, n, &spec, t->L, &m, &ch, NULL);
   }
   else if(t->model && !reselect) {
     /* The hourly refit: from the last parameters, keeping the quantile
      * tables, which the daily full fit renews. */
+    t->st.fit_kind_last = CTL_FIT_REFIT;
     rc = fc_refit(buf, n, t->model, &m, NULL);
   }
   else {
+    t->st.fit_kind_last = CTL_FIT_FULL;
     if(spec.kind != FC_DSHW)
       spec.period2 = 0;
     rc = fc_fit(buf, n, &spec, t->model ? &t->model->par : NULL, &m,
                 NULL);
   }
+  t->st.fits++;
   t->st.fit_ms_last = pw_clock_mono_ms() - t0;
   t->st.fit_ms_total += t->st.fit_ms_last;
   t->since_refit = 0;

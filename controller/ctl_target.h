@@ -42,9 +42,16 @@ struct ctl_target_cfg {
 };
 
 /* Counters and the last decision, for logs, metrics and reports. */
+/* What the last fit was: a model chosen afresh, a full fit of the model
+ * in use, or the hourly refit from its last parameters. */
+enum ctl_fit_kind { CTL_FIT_SELECT, CTL_FIT_FULL, CTL_FIT_REFIT,
+                    CTL_FIT_KINDS };
+
 struct ctl_target_stats {
   long ticks, refits, fit_failures, fallbacks;
   long rejected;           /* forecasts rejected as implausible */
+  long fits;               /* fits run, failed ones included */
+  enum ctl_fit_kind fit_kind_last;
   double fit_ms_last, fit_ms_total;
   double error_ratio;      /* NAN until measured */
   double forecast_at_lead; /* mean forecast at the lead time (load units) */

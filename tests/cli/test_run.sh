@@ -111,6 +111,40 @@ check "metrics: desired, ready, load, forecast, reasons, histogram" sh -c "
   grep -q '^prewarm_target_forecast_upper{target=\"checkout\"} ' '$T/metrics' &&
   grep -q '^prewarm_decisions_total{target=\"checkout\",reason=\"predictive\"} ' '$T/metrics' &&
   grep -q '^prewarm_tick_duration_seconds_bucket{le=\"+Inf\"} ' '$T/metrics'"
+check "metrics: tick and fit histograms: cumulative buckets, +Inf = count" \
+  /usr/bin/python3 -c '
+import re, sys
+h = {}
+for l in open(sys.argv[1]):
+    m = re.match(r"(prewarm_(?:tick|fit)_duration_seconds)_(bucket|sum|count)"
+                 r"(?:\{(.*?)\})? (\S+)$", l)
+    if not m:
+        continue
+    name, part, labels, v = m.groups()
+    labels = labels or ""
+    kind = re.search(r"kind=\"(\w+)\"", labels)
+    key = (name, kind.group(1) if kind else "")
+    e = h.setdefault(key, {"b": []})
+    if part == "bucket":
+        le = re.search(r"le=\"([^\"]+)\"", labels).group(1)
+        e["b"].append((float(le), float(v)))
+    else:
+        e[part] = float(v)
+assert set(h) == {("prewarm_tick_duration_seconds", ""),
+                  ("prewarm_fit_duration_seconds", "select"),
+                  ("prewarm_fit_duration_seconds", "full"),
+                  ("prewarm_fit_duration_seconds", "refit")}, sorted(h)
+for k, e in h.items():
+    les = [le for le, _ in e["b"]]
+    counts = [c for _, c in e["b"]]
+    assert les == sorted(les) and les[-1] == float("inf"), (k, les)
+    assert counts == sorted(counts) and counts[-1] == e["count"], (k, counts)
+    assert e["sum"] >= 0, (k, e)
+assert h[("prewarm_tick_duration_seconds", "")]["count"] >= 1
+# The demo model is chosen at start (model: auto): one selection at least.
+sel = h[("prewarm_fit_duration_seconds", "select")]
+assert sel["count"] >= 1 and sel["sum"] > 0, sel
+' "$T/metrics"
 if command -v promtool >/dev/null; then
   promtool check metrics <"$T/metrics" >"$T/promtool" 2>&1
   check "promtool check metrics accepts it" [ $? -eq 0 ]
