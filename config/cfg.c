@@ -12,7 +12,8 @@
 #include "../common/pw_time.h"
 #include "../common/pw_yaml.h"
 
-#define MAX_FILE (1u << 20)
+/* About 300 bytes a target: room for some 50,000 targets. */
+#define MAX_FILE (16u << 20)
 
 /* F_SECTION: a nested map or list, read by its own code. */
 enum ftype { F_STR, F_BOOL, F_LONG, F_NUM, F_DUR, F_ENUM, F_SECTION };

@@ -140,16 +140,25 @@ static enum MHD_Result serve_get(struct ctl_http *h, struct MHD_Connection *c,
                                  const char *url) {
   struct pw_buf body;
   const char *ctype = "text/plain; charset=utf-8";
-  pw_buf_init(&body, 64u << 20);
+  pw_buf_init(&body, 256u << 20);  /* /metrics at 100,000 targets */
   unsigned status = h->cfg.get(h->cfg.get_ud, url, &body, &ctype);
   if(status == 0) {
     pw_buf_cleanup(&body);
     return reply(c, MHD_HTTP_NOT_FOUND, "not found\n");
   }
-  /* MHD copies the body. */
-  struct MHD_Response *r = MHD_create_response_from_buffer(
-    body.len, body.p ? body.p : (void *)(uintptr_t)"", MHD_RESPMEM_MUST_COPY);
-  pw_buf_cleanup(&body);
+  /* MHD takes the body over and frees it when sent: a large /metrics
+   * is not copied. */
+  struct MHD_Response *r;
+  if(body.p) {
+    r = MHD_create_response_from_buffer_with_free_callback(body.len, body.p,
+                                                           pw_free);
+    if(!r)
+      pw_buf_cleanup(&body);
+  }
+  else {
+    r = MHD_create_response_from_buffer(0, (void *)(uintptr_t)"",
+                                        MHD_RESPMEM_PERSISTENT);
+  }
   if(!r)
     return MHD_NO;
   MHD_add_response_header(r, "Content-Type", ctype);
