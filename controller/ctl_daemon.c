@@ -110,6 +110,7 @@ struct ctl_daemon {
   struct histogram fit_hist[CTL_FIT_KINDS];
   int64_t started_ms;
   struct ctl_lease *lease;   /* borrowed, or NULL */
+  const volatile sig_atomic_t *stop;  /* borrowed, or NULL */
   struct ctl_dlog *dlog;     /* or NULL */
   int dlog_failing;          /* to log a failure streak once */
 };
@@ -118,6 +119,11 @@ void ctl_daemon_set_lease(struct ctl_daemon *d, struct ctl_lease *lease) {
   pthread_mutex_lock(&d->mu);
   d->lease = lease;
   pthread_mutex_unlock(&d->mu);
+}
+
+void ctl_daemon_set_stop(struct ctl_daemon *d,
+                         const volatile sig_atomic_t *stop) {
+  d->stop = stop;
 }
 
 static int steps_of(int64_t ms, int64_t step_ms) {
@@ -519,7 +525,7 @@ static int tick_one(struct ctl_daemon *d, struct dtarget *g, int64_t now_ms) {
 int ctl_daemon_tick(struct ctl_daemon *d, int64_t now_ms) {
   double t0 = pw_clock_mono_ms();
   int bad = 0;
-  for(size_t i = 0; i < d->n; i++) {
+  for(size_t i = 0; i < d->n && !(d->stop && *d->stop); i++) {
     /* What the target's source, model and actuator log names it. */
     pw_log_target(d->tg[i].c->name);
     bad += tick_one(d, &d->tg[i], now_ms) != 0;

@@ -10,6 +10,7 @@
 #ifndef CTL_DAEMON_H
 #define CTL_DAEMON_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "../common/pw_buf.h"
@@ -51,6 +52,12 @@ const struct cfg *ctl_daemon_cfg(const struct ctl_daemon *d);
  * NULL: always act). */
 struct ctl_lease;
 void ctl_daemon_set_lease(struct ctl_daemon *d, struct ctl_lease *lease);
+
+/* A tick ends early, between two targets, once *stop is set (a signal
+ * handler's flag): the first tick of 10,000 targets fits every model and
+ * can take a minute.  NULL: never. */
+void ctl_daemon_set_stop(struct ctl_daemon *d,
+                         const volatile sig_atomic_t *stop);
 
 /* Writes what the store has queued (at exit). */
 void ctl_daemon_flush(struct ctl_daemon *d);

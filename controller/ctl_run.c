@@ -201,6 +201,7 @@ static void reload(struct holder *h, int64_t now) {
   } else {
     h->reloads_ok++;
     ctl_daemon_set_lease(nd, h->lease);
+    ctl_daemon_set_stop(nd, &stopping);
     pthread_mutex_lock(&h->mu);
     struct ctl_daemon *old = h->d;
     h->d = nd;
@@ -296,6 +297,14 @@ int ctl_run_main(int argc, char **argv) {
     pw_buf_rtrim(&tb);
     token = tb.p;
   }
+  if(!once) {
+    /* From here on: a SIGHUP while the targets are built is a reload
+     * once they are (not the default action, which ends the process),
+     * and a SIGTERM stops before the first tick. */
+    signal(SIGTERM, on_stop);
+    signal(SIGINT, on_stop);
+    signal(SIGHUP, on_hup);
+  }
   struct tel_rw *rw = NULL;
   if(tel_rw_new(64u << 20, &rw)) {
     cfg_free(&c);
@@ -339,9 +348,7 @@ int ctl_run_main(int argc, char **argv) {
     return ctl_cli_fail("run", "%s", err);
   }
   ctl_daemon_set_lease(d, hd.lease);
-  signal(SIGTERM, on_stop);
-  signal(SIGINT, on_stop);
-  signal(SIGHUP, on_hup);
+  ctl_daemon_set_stop(d, &stopping);
   rc = loop(&hd);
   /* The actuation in flight has finished: give the lease up for the
    * other replica, then stop serving. */

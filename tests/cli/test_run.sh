@@ -237,3 +237,29 @@ run = [l for l in lines if l["message"] == "running"]
 assert run and run[0]["targets"] == 1 and run[0]["tick_ms"] == 60000, run
 assert any(l.get("target") == "checkout" for l in lines), lines
 ' "$T/run.err"
+
+# Signals while 40 targets of a year of demo traffic are built (a second
+# or more): SIGHUP is a reload once they are, not the end of the process.
+{
+  echo "listen: 127.0.0.1:$port"
+  echo "targets:"
+  for i in $(seq 1 40); do
+    printf -- '- name: t%d\n  step: 60s\n  source: {demo: {days: 365, seed: %d}}\n' "$i" "$i"
+    printf -- '  actuator: {dryrun: {}}\n  policy: {unit_capacity: 1000, warmup: 120s, max: 100}\n'
+  done
+} >"$T/slow.yaml"
+"$P" run --config "$T/slow.yaml" >/dev/null 2>"$T/slow.err" &
+pid=$!
+sleep 0.3
+kill -HUP "$pid"
+for _ in $(seq 1 300); do
+  curl -s "$U/metrics" 2>/dev/null | grep -q '^prewarm_config_reloads_total{result="ok"} 1' && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+check "SIGHUP while the targets are built: survived, reloaded once built" sh -c "
+  kill -0 $pid && curl -s '$U/metrics' |
+    grep -q '^prewarm_config_reloads_total{result=\"ok\"} 1'"
+kill -TERM "$pid"
+wait "$pid"
+check "SIGTERM after that: exits 0" [ $? -eq 0 ]

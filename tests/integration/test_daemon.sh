@@ -91,3 +91,34 @@ check "remote-write into the daemon: 204, and the target read 30/s" sh -c "
   [ \"\$(grep -c . '$T/loads')\" -ge 1 ] && grep -qx 30 '$T/loads'"
 kill -TERM "$pid"
 wait "$pid" 2>/dev/null
+
+# SIGTERM in a long tick: four targets whose Prometheus answers after 2 s
+# make a tick of 8 s or more; the daemon stops after the target in hand.
+printf '{"status":"success","data":{"resultType":"matrix","result":[]}}' >"$T/empty.json"
+start_server slowprom "$SERVERS/http_fake.py" "$T/slow.log" 200 "$T/empty.json" 2
+{
+  echo "listen: 127.0.0.1:0"
+  echo "targets:"
+  for i in 1 2 3 4; do
+    printf -- '- name: s%d\n  step: 60s\n' "$i"
+    printf -- '  source: {prometheus: {url: "http://127.0.0.1:%s", query: up}}\n' "$PORT"
+    printf -- '  actuator: {dryrun: {}}\n  forecast: {history: 1d}\n'
+    printf -- '  policy: {unit_capacity: 10, warmup: 60s, max: 10}\n'
+  done
+} >"$T/slow.yaml"
+"$P" run --config "$T/slow.yaml" >/dev/null 2>"$T/slow.err" &
+pid=$!
+PIDS="$PIDS $pid"
+for _ in $(seq 1 50); do
+  grep -q '"message":"running"' "$T/slow.err" 2>/dev/null && break
+  sleep 0.1
+done
+sleep 1
+kill -TERM "$pid"
+t0=$("$PY" -c 'import time; print(time.time())')
+wait "$pid"
+rc=$?
+took=$("$PY" -c "import time; print('%.1f' % (time.time() - $t0))")
+echo "# stopped ${took} s after SIGTERM; $(grep -c . "$T/slow.log") of 4 sources asked"
+check "SIGTERM in a long tick: exits 0 after the target in hand" \
+  "$PY" -c "import sys; sys.exit(not ($rc == 0 and $took < 3.5))"
