@@ -679,6 +679,56 @@ static void free_target(struct cfg_target *t) {
   pw_free(t->schedules);
 }
 
+/* Whether field f of two targets holds the same value. */
+static int field_equal(const struct field *f, const struct cfg_target *a,
+                       const struct cfg_target *b) {
+  const char *pa = (const char *)a + f->off, *pb = (const char *)b + f->off;
+  switch(f->type) {
+  case F_STR:
+  case F_ENUM: {
+    const char *x = *(char *const *)(const void *)pa;
+    const char *y = *(char *const *)(const void *)pb;
+    return x == y || (x && y && strcmp(x, y) == 0);
+  }
+  case F_BOOL: return memcmp(pa, pb, sizeof(int)) == 0;
+  case F_LONG: return memcmp(pa, pb, sizeof(long)) == 0;
+  case F_NUM: return memcmp(pa, pb, sizeof(double)) == 0;
+  case F_DUR: return memcmp(pa, pb, sizeof(int64_t)) == 0;
+  case F_SECTION: return 1;  /* compared below, by hand */
+  }
+  return 0;
+}
+
+int cfg_target_equal(const struct cfg_target *a, const struct cfg_target *b) {
+  static const struct {
+    const struct field *f;
+    size_t n;
+  } tables[] = {
+    {target_fields, N(target_fields)}, {prom_fields, N(prom_fields)},
+    {cw_fields, N(cw_fields)}, {pg_fields, N(pg_fields)},
+    {rw_fields, N(rw_fields)}, {csv_fields, N(csv_fields)},
+    {demo_fields, N(demo_fields)}, {k8s_fields, N(k8s_fields)},
+    {lambda_fields, N(lambda_fields)}, {forecast_fields, N(forecast_fields)},
+    {policy_fields, N(policy_fields)}};
+  for(size_t t = 0; t < N(tables); t++)
+    for(size_t k = 0; k < tables[t].n; k++)
+      if(!field_equal(&tables[t].f[k], a, b))
+        return 0;
+  if(a->source != b->source || a->actuator != b->actuator ||
+     a->period != b->period || a->nlabels != b->nlabels ||
+     a->nschedules != b->nschedules)
+    return 0;
+  for(size_t i = 0; i < a->nlabels; i++)
+    if(strcmp(a->labels[i], b->labels[i]) != 0)
+      return 0;
+  for(size_t i = 0; i < a->nschedules; i++)
+    if(a->schedules[i].start_ms != b->schedules[i].start_ms ||
+       a->schedules[i].end_ms != b->schedules[i].end_ms ||
+       a->schedules[i].min != b->schedules[i].min)
+      return 0;
+  return 1;
+}
+
 void cfg_free(struct cfg **cp) {
   struct cfg *g = *cp;
   if(!g)

@@ -94,6 +94,10 @@ int cfg_load(const char *path, struct cfg **out, struct pw_buf *errors)
   PW_WUR;
 void cfg_free(struct cfg **cp);
 
+/* Whether two targets are configured alike in every key (a reload keeps
+ * such a target's state: its history, model and counters). */
+int cfg_target_equal(const struct cfg_target *a, const struct cfg_target *b);
+
 /* Parses "90s", "5m", "2h", "14d", "250ms" or plain seconds. */
 int cfg_duration_ms(const char *s, int64_t *out) PW_WUR;
 

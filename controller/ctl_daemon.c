@@ -97,6 +97,10 @@ struct ctl_daemon {
   pthread_mutex_t mu;      /* guards everything below */
   struct cfg *cfg;
   struct pw_aws *aws;
+  int aws_borrowed;        /* the previous daemon's, until adopted */
+  /* A reload's targets taken over from the previous daemon: carry[i] is
+   * 1 + the index there, or 0 for a target built anew; NULL when none. */
+  size_t *carry;
   struct tel_rw *rw;          /* borrowed */
   int uses_rw;
   long reloads_ok, reloads_refused;
@@ -324,9 +328,27 @@ static void resume_history(struct ctl_daemon *d, struct dtarget *g,
   tel_samples_cleanup(&s);
 }
 
+/* The previous daemon's target configured as c, or -1: same name, same
+ * configuration in every key, and the same dry-run setting. */
+static long same_target(const struct ctl_daemon *prev, int dry_run,
+                        const struct cfg_target *c) {
+  if(!prev || prev->dry_run != dry_run)
+    return -1;
+  for(size_t j = 0; j < prev->n; j++)
+    if(prev->tg[j].t && strcmp(prev->tg[j].c->name, c->name) == 0)
+      return cfg_target_equal(prev->tg[j].c, c) ? (long)j : -1;
+  return -1;
+}
+
 int ctl_daemon_new(struct cfg *cfg, int dry_run, int64_t now_ms,
                    struct tel_rw *rw, struct ctl_daemon **out, char *err,
                    size_t errlen) {
+  return ctl_daemon_reload(NULL, cfg, dry_run, now_ms, rw, out, err, errlen);
+}
+
+int ctl_daemon_reload(const struct ctl_daemon *prev, struct cfg *cfg,
+                      int dry_run, int64_t now_ms, struct tel_rw *rw,
+                      struct ctl_daemon **out, char *err, size_t errlen) {
   struct ctl_daemon *d = pw_calloc(1, sizeof(*d));
   int rc = 0;
   *out = NULL;
@@ -345,6 +367,16 @@ int ctl_daemon_new(struct cfg *cfg, int dry_run, int64_t now_ms,
   d->tg = pw_calloc(cfg->ntargets, sizeof(*d->tg));
   if(!d->tg)
     rc = PW_ENOMEM;
+  if(rc == 0 && prev) {
+    d->carry = pw_calloc(cfg->ntargets ? cfg->ntargets : 1,
+                         sizeof(*d->carry));
+    if(!d->carry)
+      rc = PW_ENOMEM;
+    /* New targets share the credentials (and their cache) with the
+     * targets kept; the adoption hands them over. */
+    d->aws = prev->aws;
+    d->aws_borrowed = prev->aws != NULL;
+  }
   if(rc == 0 && cfg->dlog_path)
     rc = ctl_dlog_open(cfg->dlog_path, cfg->dlog_max_bytes,
                        (int)cfg->dlog_keep, &d->dlog, err, errlen);
@@ -355,6 +387,12 @@ int ctl_daemon_new(struct cfg *cfg, int dry_run, int64_t now_ms,
   }
   for(size_t i = 0; rc == 0 && i < cfg->ntargets; i++, d->n++) {
     d->tg[i].c = &cfg->targets[i];
+    long j = same_target(prev, d->dry_run, &cfg->targets[i]);
+    if(j >= 0) {
+      d->carry[i] = (size_t)j + 1;
+      d->uses_rw |= cfg->targets[i].source == CFG_SRC_REMOTE_WRITE;
+      continue;  /* taken over by ctl_daemon_adopt() */
+    }
     rc = build_target(d, &d->tg[i], now_ms, err, errlen);
     if(rc == 0 && d->store) {
       pw_log_target(cfg->targets[i].name);
@@ -385,13 +423,45 @@ void ctl_daemon_free(struct ctl_daemon **dp) {
     pw_free(g->sched);
   }
   pw_free(d->tg);
+  pw_free(d->carry);
   ctl_store_close(&d->store);
   ctl_dlog_close(&d->dlog);
-  pw_aws_free(&d->aws);
+  if(!d->aws_borrowed)
+    pw_aws_free(&d->aws);
   cfg_free(&d->cfg);
   pthread_mutex_destroy(&d->mu);
   pw_free(d);
   *dp = NULL;
+}
+
+size_t ctl_daemon_adopt(struct ctl_daemon *d, struct ctl_daemon *prev) {
+  size_t kept = 0;
+  pthread_mutex_lock(&prev->mu);
+  pthread_mutex_lock(&d->mu);
+  for(size_t i = 0; d->carry && i < d->n; i++) {
+    if(!d->carry[i])
+      continue;
+    struct dtarget *from = &prev->tg[d->carry[i] - 1];
+    const struct cfg_target *c = d->tg[i].c;
+    d->tg[i] = *from;
+    d->tg[i].c = c;  /* the new file's copy of the same settings */
+    memset(from, 0, sizeof(*from));
+    kept++;
+  }
+  pw_free(d->carry);
+  d->carry = NULL;
+  /* The loop goes on: its tick count, last tick and histograms too. */
+  d->ticks = prev->ticks;
+  d->last_tick_mono = prev->last_tick_mono;
+  d->tick_hist = prev->tick_hist;
+  memcpy(d->fit_hist, prev->fit_hist, sizeof(d->fit_hist));
+  if(d->aws_borrowed) {
+    prev->aws = NULL;
+    d->aws_borrowed = 0;
+  }
+  pthread_mutex_unlock(&d->mu);
+  pthread_mutex_unlock(&prev->mu);
+  return kept;
 }
 
 int ctl_daemon_uses_rw(const struct ctl_daemon *d) {
@@ -523,6 +593,7 @@ static int tick_one(struct ctl_daemon *d, struct dtarget *g, int64_t now_ms) {
 }
 
 int ctl_daemon_tick(struct ctl_daemon *d, int64_t now_ms) {
+  assert(!d->carry);  /* a reloaded daemon ticks once it has adopted */
   double t0 = pw_clock_mono_ms();
   int bad = 0;
   for(size_t i = 0; i < d->n && !(d->stop && *d->stop); i++) {

@@ -32,6 +32,26 @@ int ctl_daemon_new(struct cfg *cfg, int dry_run, int64_t now_ms,
                    size_t errlen) PW_WUR;
 void ctl_daemon_free(struct ctl_daemon **dp);
 
+/*
+ * A reload: builds the daemon for cfg as ctl_daemon_new() does, except
+ * for the targets prev has with the same name and the same settings in
+ * every key (and the same dry_run), which are left for
+ * ctl_daemon_adopt().  prev is only read, and may go on serving.
+ */
+int ctl_daemon_reload(const struct ctl_daemon *prev, struct cfg *cfg,
+                      int dry_run, int64_t now_ms, struct tel_rw *rw,
+                      struct ctl_daemon **out, char *err, size_t errlen)
+  PW_WUR;
+
+/*
+ * Moves the unchanged targets from prev into d, with their history,
+ * model, source, actuator and counters, hands over the shared AWS
+ * credentials, and carries the loop's tick count and histograms on; prev keeps only what d does not use and is to be freed.
+ * Call it once, after a successful ctl_daemon_reload(d from prev) and
+ * before d ticks; it cannot fail.  Returns the number of targets kept.
+ */
+size_t ctl_daemon_adopt(struct ctl_daemon *d, struct ctl_daemon *prev);
+
 /* One pass over every target at now_ms: read, decide, act, record.
  * Returns how many targets had an error (each is logged and shown). */
 int ctl_daemon_tick(struct ctl_daemon *d, int64_t now_ms);

@@ -191,7 +191,8 @@ static void reload(struct holder *h, int64_t now) {
   pw_buf_init(&errors, 1u << 20);
   int rc = cfg_load(h->path, &c, &errors);
   if(rc == 0)
-    rc = ctl_daemon_new(c, h->dry_run, now, h->rw, &nd, err, sizeof(err));
+    rc = ctl_daemon_reload(h->d, c, h->dry_run, now, h->rw, &nd, err,
+                           sizeof(err));
   if(rc) {
     h->reloads_refused++;
     pw_logf(PW_LOG_ERROR,
@@ -202,14 +203,18 @@ static void reload(struct holder *h, int64_t now) {
     h->reloads_ok++;
     ctl_daemon_set_lease(nd, h->lease);
     ctl_daemon_set_stop(nd, &stopping);
+    /* Under the holder's lock: the server reads the old daemon until the
+     * swap, and the adoption empties its targets. */
     pthread_mutex_lock(&h->mu);
     struct ctl_daemon *old = h->d;
+    size_t kept = ctl_daemon_adopt(nd, old);
     h->d = nd;
     pthread_mutex_unlock(&h->mu);
     ctl_daemon_free(&old);
     pw_logf(PW_LOG_INFO,
             PW_LF(PW_LF_STR("path", h->path),
-                  PW_LF_NUM("targets", (double)ctl_daemon_cfg(nd)->ntargets)),
+                  PW_LF_NUM("targets", (double)ctl_daemon_cfg(nd)->ntargets),
+                  PW_LF_NUM("kept", (double)kept)),
             "configuration reloaded");
   }
   ctl_daemon_set_reloads(h->d, h->reloads_ok, h->reloads_refused);

@@ -216,9 +216,24 @@ sed 's/^- name: checkout/- name: checkout-b/' config/examples/local.yaml >"$T/b.
 kill -HUP "$pid"
 sleep 1
 curl -s "$U/api/v1/targets" >"$T/after"
+curl -s "$U/metrics" >"$T/m3"
 check "SIGHUP with a good file: applied (two targets now), counted" sh -c "
   grep -q '\"name\":\"checkout-b\"' '$T/after' &&
-  curl -s '$U/metrics' | grep -q '^prewarm_config_reloads_total{result=\"ok\"} 1'"
+  grep -q '^prewarm_config_reloads_total{result=\"ok\"} 1' '$T/m3'"
+check "SIGHUP: the unchanged target kept its state, the new one was built" \
+  /usr/bin/python3 -c '
+import json, re, sys
+def acts(path, target):
+    return sum(float(v) for v in re.findall(
+        r"^prewarm_actuations_total\{target=\"%s\",result=\"\w+\"\} (\S+)$" % target,
+        open(path).read(), re.M))
+before, after = acts(sys.argv[1], "checkout"), acts(sys.argv[2], "checkout")
+assert after > before >= 2, (before, after)  # counting on, not from 0
+assert 1 <= acts(sys.argv[2], "checkout-b") < after, acts(sys.argv[2], "checkout-b")
+lines = [json.loads(l) for l in open(sys.argv[3])]
+r = [l for l in lines if l["message"] == "configuration reloaded"]
+assert len(r) == 1 and r[0]["targets"] == 2 and r[0]["kept"] == 1, r
+' "$T/m2" "$T/m3" "$T/run.err"
 
 kill -TERM "$pid"
 t0=$(date +%s)
