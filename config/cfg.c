@@ -139,6 +139,10 @@ static const struct field policy_fields[] = {
   {"budget_instance_hours", F_NUM, T_OFF(budget_instance_hours), 0, BIG, 0,
    NULL},
   {"stabilization", F_DUR, T_OFF(stabilization_ms), 0, 86400000, 0, NULL},
+  {"surge_ratio", F_NUM, T_OFF(surge_ratio), 0, 100, 0, NULL},
+  {"surge_factor", F_NUM, T_OFF(surge_factor), 1, 100, 0, NULL},
+  {"surge_hold", F_DUR, T_OFF(surge_hold_ms), 1000, 7 * 86400000.0, 0,
+   NULL},
   {"schedule", F_SECTION, 0, 0, 0, 0, NULL},  /* a list: see below */
 };
 
@@ -524,6 +528,8 @@ static void target_defaults(struct cfg_target *t) {
   t->quantile = 0.95;
   t->floor_utilization = 0.9;
   t->stabilization_ms = 300000;
+  t->surge_factor = 4;
+  t->surge_hold_ms = 3600000;
   t->source = CFG_SRC_CSV;
   t->actuator = CFG_ACT_DRYRUN;
   t->days = 21;
@@ -554,6 +560,9 @@ static void read_target(struct ctx *c, const struct pw_yaml *m,
     if(t->min > t->max)
       emit(c, pw_yaml_get(pol, "min"), "min", "is above max (%ld > %ld)",
            t->min, t->max);
+    if(t->surge_ratio > 0 && t->surge_ratio <= 1)
+      emit(c, pw_yaml_get(pol, "surge_ratio"), "surge_ratio",
+           "must be 0 (off) or above 1");
   }
   if(t->step_ms && t->source == CFG_SRC_CLOUDWATCH && t->step_ms % 60000)
     emit(c, pw_yaml_get(m, "step"), "step", "must be a multiple of 60s for "

@@ -62,6 +62,8 @@ struct cfg_target {
   int64_t warmup_ms, stabilization_ms;
   long min, max;
   double budget_instance_hours;
+  double surge_ratio, surge_factor;  /* the surge guard; ratio 0: off */
+  int64_t surge_hold_ms;
   struct cfg_schedule *schedules;
   size_t nschedules;
 };

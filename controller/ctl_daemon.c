@@ -158,6 +158,8 @@ static int target_cfg(const struct cfg_target *c, struct dtarget *g,
     .budget_instance_hours = c->budget_instance_hours,
     .stabilization_steps = stab > 0 ? stab - 1 : 0,
     .max_error_ratio = lambda ? 4.0 : 2.0, .momentum = 1,
+    .surge_ratio = c->surge_ratio, .surge_factor = c->surge_factor,
+    .surge_hold_steps = steps_of(c->surge_hold_ms, c->step_ms),
     .schedules = g->sched, .nschedules = (int)c->nschedules};
   tc->period = c->period;
   tc->model_auto = !c->model || strcmp(c->model, "auto") == 0;

@@ -26,7 +26,8 @@ static const char usage[] =
   "                    [--period N|auto] [--quantile Q] [--headroom F]\n"
   "                    [--model M] [--min N] [--max N] [--stabilization SECONDS]\n"
   "                    [--floor-utilization U] [--momentum F]\n"
-  "                    [--decisions FILE]\n"
+  "                    [--surge-ratio R [--surge-factor F]\n"
+  "                    [--surge-hold SECONDS]] [--decisions FILE]\n"
   "                    [--report DIR] [--format text|json]\n"
   "\n"
   "Replays a load trace (one row a step: requests or invocations in that\n"
@@ -63,6 +64,14 @@ static const char usage[] =
   "                      utilisation (0 < U <= 1, default 0.9)\n"
   "  --momentum F        the floor extends a rise of the last lead time F\n"
   "                      times over the next (default 1, 0 = off)\n"
+  "  --surge-ratio R     the surge guard (default off): a load above R\n"
+  "                      times the highest of the 8 steps before starts a\n"
+  "                      surge; while it lasts, capacity serves the load\n"
+  "                      before it plus F (--surge-factor, default 4)\n"
+  "                      times the rise to its peak, until --surge-hold\n"
+  "                      seconds (default 3600) after its last such rise\n"
+  "                      (for flash crowds that outgrow the warm-up and\n"
+  "                      come in clusters)\n"
   "  --decisions FILE    write time,load,desired,ready,forecast,reasons: one\n"
   "                      row per trace row, from rows up to that row only\n"
   "  --report DIR        write DIR/index.html (charts, no network) and the\n"
@@ -86,6 +95,8 @@ void ctl_plan_defaults(struct ctl_plan_opts *o) {
   o->model_auto = 1;
   o->floor_util = 0.9;
   o->momentum = 1.0;
+  o->surge_factor = 4;
+  o->surge_hold_s = 3600;
 }
 
 static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
@@ -156,6 +167,14 @@ static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
                           "hw-damped or hw-mul", arg);
     return 0;
   case 'G': return num("--momentum", arg, 0, 10, &o->momentum);
+  case 'r':
+    if(ctl_cli_double(arg, 0, 100, 1, &o->surge_ratio) ||
+       (o->surge_ratio > 0 && o->surge_ratio <= 1))
+      return ctl_cli_fail("plan", "--surge-ratio: '%s' is not 0 (off) or "
+                          "above 1, at most 100", arg);
+    return 0;
+  case 'F': return num("--surge-factor", arg, 1, 100, &o->surge_factor);
+  case 'L': return num("--surge-hold", arg, 1, 7 * 86400.0, &o->surge_hold_s);
   case 'D': o->decisions = arg; return 0;
   case 'R': o->report = arg; return 0;
   case 'f':
@@ -189,6 +208,9 @@ static int parse_args(int argc, char **argv, struct ctl_plan_opts *o) {
     {"floor-utilization", required_argument, NULL, 'U'},
     {"model", required_argument, NULL, 'o'},
     {"momentum", required_argument, NULL, 'G'},
+    {"surge-ratio", required_argument, NULL, 'r'},
+    {"surge-factor", required_argument, NULL, 'F'},
+    {"surge-hold", required_argument, NULL, 'L'},
     {"decisions", required_argument, NULL, 'D'},
     {"report", required_argument, NULL, 'R'},
     {"format", required_argument, NULL, 'f'},
@@ -309,7 +331,11 @@ static void plan_cfg(const struct ctl_plan_opts *o, struct ctl_target_cfg *c) {
      * worse is dropped (Azure 2019: 75th-percentile cold-start fraction
      * 0.096 at 2, 0.069 at 4, for 0.4% more instance-seconds). */
     .max_error_ratio = o->platform == ACT_LAMBDA ? 4.0 : 2.0,
-    .momentum = o->momentum};
+    .momentum = o->momentum,
+    .surge_ratio = o->surge_ratio,
+    .surge_factor = o->surge_factor,
+    .surge_hold_steps = steps_of(o->surge_hold_s, o->step_s) > 0
+                          ? steps_of(o->surge_hold_s, o->step_s) : 1};
   c->period = o->period;
   c->model_auto = o->model_auto;
   c->kind = o->kind;

@@ -48,6 +48,14 @@ int ctl_policy_check(const struct ctl_policy *p, char *err, size_t errlen) {
     what = "max error ratio must be positive";
   else if(!(p->momentum >= 0 && p->momentum <= 10))
     what = "momentum must be from 0 to 10";
+  else if(!(p->surge_ratio >= 0 && p->surge_ratio <= 100) ||
+          (p->surge_ratio > 0 && p->surge_ratio <= 1))
+    what = "surge ratio must be 0 (off) or from 1 to 100 (above 1)";
+  else if(p->surge_ratio > 0 &&
+          !(p->surge_factor >= 1 && p->surge_factor <= 100))
+    what = "surge factor must be from 1 to 100";
+  else if(p->surge_ratio > 0 && p->surge_hold_steps < 1)
+    what = "surge hold must be at least one step";
   if(what) {
     snprintf(err, errlen, "%s", what);
     return PW_EINVAL;
@@ -71,6 +79,29 @@ static long predictive(const struct ctl_policy *p, const struct fc_path *path,
   }
   *predicted = top;
   return ceil_instances(ctl_policy_instances(p, top) * (1 + p->headroom));
+}
+
+double ctl_surge_step(const struct ctl_policy *p, struct ctl_surge *sg,
+                      double load, double before) {
+  if(!(p->surge_ratio > 0))
+    return 0;
+  if(sg->left > 0)
+    sg->left--;
+  if(isfinite(load)) {
+    /* A rise from nothing is a start, not a surge. */
+    if(isfinite(before) && before > 0 && load > p->surge_ratio * before) {
+      if(sg->left == 0) {
+        sg->base = before;
+        sg->peak = load;
+      }
+      sg->left = p->surge_hold_steps;
+    }
+    if(sg->left > 0 && load > sg->peak)
+      sg->peak = load;
+  }
+  if(sg->left == 0)
+    return 0;
+  return sg->base + p->surge_factor * (sg->peak - sg->base);
 }
 
 /* Scheduled floors active now (from one lead time before their start). */
@@ -132,6 +163,13 @@ void ctl_policy_decide(const struct ctl_policy *p,
     if(rec < out->floor)
       rec = out->floor;
     why |= CTL_R(FALLBACK);
+  }
+  if(p->surge_ratio > 0 && s->surge_load > 0) {
+    long surge = ceil_instances(ctl_policy_instances(p, s->surge_load));
+    if(surge > rec) {
+      rec = surge;
+      why |= CTL_R(SURGE);
+    }
   }
   sched = scheduled(p, s->now_ms);
   if(p->budget_instance_hours > 0 &&

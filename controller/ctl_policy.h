@@ -30,7 +30,8 @@
   XX(STALE, "stale")                       \
   XX(DRY_RUN, "dry_run")                   \
   XX(PLATFORM_LIMIT, "platform_limit")     \
-  XX(REFUSED, "refused")
+  XX(REFUSED, "refused")                   \
+  XX(SURGE, "surge")
 
 enum ctl_reason_bit {
 #define CTL_XX_(name, str) CTL_RB_##name,
@@ -76,8 +77,26 @@ struct ctl_policy {
                                 * this factor (0 = off): a ramp in progress
                                 * is met before the forecast catches up;
                                 * at most half the current load is added */
+  /* The surge guard (off when surge_ratio is 0): a load above
+   * surge_ratio times the highest of the CTL_SURGE_LOOKBACK steps before
+   * it (the base) starts a surge, and for surge_hold_steps from its last
+   * such rise the capacity serves at least the base plus surge_factor
+   * times the rise to the surge's peak.  Flash crowds grow faster than a
+   * warm-up and come in clusters; this spends on them only while one is
+   * under way. */
+  double surge_ratio;          /* > 1, or 0 = off */
+  double surge_factor;         /* >= 1 */
+  int surge_hold_steps;        /* >= 1 when on */
   const struct ctl_schedule *schedules;
   int nschedules;
+};
+
+#define CTL_SURGE_LOOKBACK 8
+
+/* A surge under way (left 0: none).  The target keeps it. */
+struct ctl_surge {
+  double base, peak;           /* the load before it, its highest */
+  int left;                    /* steps the guard still holds */
 };
 
 /* What the target knows at decision time. */
@@ -93,6 +112,7 @@ struct ctl_target_state {
   double spent_s;        /* instance-seconds spent over the trailing day */
   const long *recent;    /* recommendations of the last nrecent steps */
   int nrecent;
+  double surge_load;     /* what the surge guard provisions for, or 0 */
 };
 
 struct ctl_decision {
@@ -121,6 +141,15 @@ double ctl_policy_instances(const struct ctl_policy *p, double load);
 void ctl_policy_decide(const struct ctl_policy *p,
                        const struct ctl_target_state *s,
                        const struct fc_path *path, struct ctl_decision *out);
+
+/*
+ * Advances the surge guard by one step: load is the step's load, before
+ * the highest load of the CTL_SURGE_LOOKBACK steps before it (NAN when
+ * unknown).  Returns the load the decision is to serve (the state's
+ * surge_load): 0 when no surge is under way.  The caller keeps *sg.
+ */
+double ctl_surge_step(const struct ctl_policy *p, struct ctl_surge *sg,
+                      double load, double before);
 
 /* Writes the reason names, comma-separated, into buf. */
 void ctl_reasons_format(unsigned reasons, char *buf, size_t len);

@@ -20,6 +20,9 @@
 struct ctl_target {
   struct ctl_target_cfg cfg;
   struct fc_series hist;
+  struct ctl_surge surge;
+  size_t surge_seen;        /* hist.total when the guard last stepped */
+  double surge_load;        /* what it asks to serve, or 0 */
   struct fc_model *model;
   int period, period2;      /* in use; 0 while unknown */
   long since_refit, since_select;
@@ -371,12 +374,28 @@ static void record(struct ctl_target *t, const struct ctl_decision *d) {
   t->spent_s += (double)d->desired * t->cfg.policy.step_s;
 }
 
+/* Steps the surge guard once for each tick that brought a new step. */
+static void surge_step(struct ctl_target *t) {
+  if(!(t->cfg.policy.surge_ratio > 0) || t->hist.total == t->surge_seen)
+    return;
+  t->surge_seen = t->hist.total;
+  double before = (double)NAN;
+  for(size_t i = 1; i <= CTL_SURGE_LOOKBACK && i < t->hist.n; i++) {
+    double v = fc_series_back(&t->hist, i);
+    if(isfinite(v) && !(v <= before))
+      before = v;
+  }
+  t->surge_load = ctl_surge_step(&t->cfg.policy, &t->surge,
+                                fc_series_back(&t->hist, 0), before);
+}
+
 int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
                     struct ctl_decision *dec, struct act_capacity *cap) {
   struct ctl_target_state s;
   int rc = 0;
 
   t->st.ticks++;
+  surge_step(t);
   maybe_fit(t);
   int have = t->model && t->hist.total > 0 &&
              fc_forecast(t->model, t->L, &t->cfg.policy.quantile, 1,
@@ -404,7 +423,8 @@ int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
     .stale = now_ms - t->hist.next_ms >= STALE_STEPS * t->hist.step_ms,
     .spent_s = t->spent_s,
     .recent = t->recent,
-    .nrecent = t->recent_n};
+    .nrecent = t->recent_n,
+    .surge_load = t->surge_load};
   ctl_policy_decide(&t->cfg.policy, &s, have ? &t->path : NULL, dec);
   if(dec->reasons & CTL_R(FALLBACK))
     t->st.fallbacks++;

@@ -108,7 +108,34 @@ for p, r in names.items():
 ' "$T/lambda.json" "$T/lscore.json"
 fi
 
+# The surge guard: 100 a step, a jump to 400 at row 30, 100 again from
+# row 32 on.  From the jump, for an hour of 60 s steps (a 3600 s hold),
+# capacity serves 100 + 2 x 300 = 700 (7 instances of 100); then it ends.
+/usr/bin/python3 -c '
+print("time,load")
+for i in range(120):
+    print("%d,%d" % (i * 60, 400 if i in (30, 31) else 100))
+' >"$T/surge.csv"
+"$P" plan --trace "$T/surge.csv" --step 60 --platform kubernetes \
+  --unit-capacity 100 --warmup 60 --stabilization 60 --surge-ratio 1.5 \
+  --surge-factor 2 --decisions "$T/surge_dec.csv" >/dev/null 2>"$T/err"
+check "surge guard: from the jump, an hour at the base plus 2x the rise" py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+d = [int(r["desired"]) for r in rows]
+s = ["surge" in r["reasons"] for r in rows]
+assert not any(s[:30]), s[:30]
+assert all(x >= 7 for x in d[30:90]) and all(s[32:90]), (d[30:90], s[30:90])
+assert not any(s[90:]) and max(d[92:]) < 7, (d[90:], s[90:])
+' "$T/surge_dec.csv"
+"$P" plan --trace "$T/surge.csv" --step 60 --platform kubernetes \
+  --unit-capacity 100 --warmup 60 --stabilization 60 \
+  --decisions "$T/nosurge_dec.csv" >/dev/null 2>"$T/err"
+check "surge guard: off by default" sh -c "! grep -q surge '$T/nosurge_dec.csv'"
+
 # Bad inputs: exit 2 and a clear message.
+expect_fail "surge ratio of 1" "surge-ratio: '1' is not 0 (off) or above 1" \
+  --trace "$T/trace.csv" $K8S --surge-ratio 1
 expect_fail "unknown flag" "unknown or incomplete option '--bogus'" \
   --trace "$T/trace.csv" $K8S --bogus
 expect_fail "negative unit" "unit-capacity: '-5' is not a positive number" \

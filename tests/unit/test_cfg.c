@@ -27,6 +27,9 @@ static const char base[] =
   "    max: 50\n"
   "    budget_instance_hours: 100\n"
   "    stabilization: 300s\n"
+  "    surge_ratio: 1.5\n"
+  "    surge_factor: 3\n"
+  "    surge_hold: 30m\n"
   "    schedule: [{start: '2026-11-27T08:00:00Z', "
   "end: '2026-11-28T08:00:00Z', min: 20}]\n"
   "- name: b\n"
@@ -107,6 +110,9 @@ static void any_one_change_is_not(void **state) {
     {"budget_instance_hours: 100", "budget_instance_hours: 99", 0},
     {"stabilization: 300s", "stabilization: 301s", 0},
     {"28T08:00:00Z", "28T09:00:00Z", 0},
+    {"surge_ratio: 1.5", "surge_ratio: 2", 0},
+    {"surge_factor: 3", "surge_factor: 4", 0},
+    {"surge_hold: 30m", "surge_hold: 31m", 0},
     {"min: 20", "min: 21", 0},
     {"metric: m", "metric: n", 1},
     {"b: '2'", "b: '3'", 1},

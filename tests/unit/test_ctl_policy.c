@@ -247,6 +247,77 @@ static void checks_and_reason_names(void **state) {
   assert_string_equal(buf, "predictive,max,stabilized");
 }
 
+/* The surge guard, step by step: started by a rise above the ratio times
+ * the steps before, held from the last such rise, serving the base plus
+ * the factor times the rise to the peak. */
+static void surge_guard_starts_holds_and_ends(void **state) {
+  (void)state;
+  struct ctl_policy p = base_policy();
+  struct ctl_surge sg = {0};
+  /* Off: nothing, and no state kept. */
+  assert_true(ctl_surge_step(&p, &sg, 500, 100) <= 0);
+  assert_int_equal(sg.left, 0);
+  p.surge_ratio = 1.5;
+  p.surge_factor = 4;
+  p.surge_hold_steps = 3;
+  assert_true(ctl_surge_step(&p, &sg, 140, 100) <= 0);   /* 1.4x: no */
+  assert_true(ctl_surge_step(&p, &sg, 900, 0) <= 0);     /* from nothing */
+  assert_true(ctl_surge_step(&p, &sg, 700, (double)NAN) <= 0);
+  ASSERT_NEAR(ctl_surge_step(&p, &sg, 200, 100), 100 + 4 * 100, 1e-9);
+  /* A higher load raises the peak, not the base; a lower one holds. */
+  ASSERT_NEAR(ctl_surge_step(&p, &sg, 250, 200), 100 + 4 * 150, 1e-9);
+  /* A new rise above the ratio restarts the hold: 3 steps from it. */
+  ASSERT_NEAR(ctl_surge_step(&p, &sg, 240, 150), 700, 1e-9);
+  ASSERT_NEAR(ctl_surge_step(&p, &sg, 100, 240), 700, 1e-9);
+  ASSERT_NEAR(ctl_surge_step(&p, &sg, (double)NAN, 240), 700, 1e-9);
+  assert_true(ctl_surge_step(&p, &sg, 100, 240) <= 0);   /* ended */
+  /* The next surge has its own base. */
+  ASSERT_NEAR(ctl_surge_step(&p, &sg, 400, 200), 200 + 4 * 200, 1e-9);
+}
+
+static void surge_raises_the_decision_within_bounds(void **state) {
+  (void)state;
+  struct ctl_policy p = base_policy();
+  struct ctl_target_state s = base_state();
+  struct fc_path path = path3(60, 60, 60);
+  struct ctl_decision d;
+  p.surge_ratio = 1.5;
+  p.surge_factor = 4;
+  p.surge_hold_steps = 60;
+  s.surge_load = 700;
+  ctl_policy_decide(&p, &s, &path, &d);
+  assert_int_equal(d.desired, 70);
+  assert_int_equal(d.reasons, CTL_R(PREDICTIVE) | CTL_R(SURGE));
+  /* Below the forecast it changes nothing and is not a reason. */
+  s.surge_load = 30;
+  ctl_policy_decide(&p, &s, &path, &d);
+  assert_int_equal(d.desired, 6);
+  assert_int_equal(d.reasons, CTL_R(PREDICTIVE));
+  /* Max bounds it; a spent budget stops it as any extra capacity. */
+  s.surge_load = 700;
+  p.max = 20;
+  ctl_policy_decide(&p, &s, &path, &d);
+  assert_int_equal(d.desired, 20);
+  assert_int_equal(d.reasons, CTL_R(PREDICTIVE) | CTL_R(SURGE) | CTL_R(MAX));
+  p.max = 1000;
+  p.budget_instance_hours = 1;
+  s.spent_s = 3600;
+  ctl_policy_decide(&p, &s, &path, &d);
+  assert_int_equal(d.desired, 5);
+  assert_true(d.reasons & CTL_R(BUDGET));
+  /* Checks: a ratio of 1 or less, a factor under 1, no hold. */
+  char err[128];
+  ASSERT_OK(ctl_policy_check(&p, err, sizeof(err)));
+  p.surge_ratio = 1;
+  assert_int_equal(ctl_policy_check(&p, err, sizeof(err)), PW_EINVAL);
+  p.surge_ratio = 2;
+  p.surge_factor = 0.5;
+  assert_int_equal(ctl_policy_check(&p, err, sizeof(err)), PW_EINVAL);
+  p.surge_factor = 2;
+  p.surge_hold_steps = 0;
+  assert_int_equal(ctl_policy_check(&p, err, sizeof(err)), PW_EINVAL);
+}
+
 /* Same inputs, same decision: the policy keeps no state. */
 static void deterministic(void **state) {
   (void)state;
@@ -271,6 +342,8 @@ int main(void) {
     cmocka_unit_test(stale_data_holds_capacity),
     cmocka_unit_test(lambda_uses_littles_law),
     cmocka_unit_test(checks_and_reason_names),
+    cmocka_unit_test(surge_guard_starts_holds_and_ends),
+    cmocka_unit_test(surge_raises_the_decision_within_bounds),
     cmocka_unit_test(deterministic),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
