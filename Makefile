@@ -177,8 +177,14 @@ check:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/check SAN=1 WERROR=1 \
 	  OPT="-O1 -g" test
 
+PREWARM_DATA ?= ../shared/data
+AMZN := $(PREWARM_DATA)/nab/Twitter_volume_AMZN.csv
 bench: $(BIN) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
+	@if [ -f $(AMZN) ] && /usr/bin/python3 -c 'import numpy' 2>/dev/null; \
+	then echo "== what simple predictors reach on AMZN (bench/plan_bound.py)"; \
+	  /usr/bin/python3 bench/plan_bound.py $(AMZN) 300 10 300 288; \
+	else echo "plan_bound: skipped (no AMZN trace or no numpy)"; fi
 
 # libFuzzer harnesses (clang), each run for FUZZ_SECONDS; a crash leaves
 # its input in $(BUILD)/fuzz and fails the target.  Not part of test.
