@@ -186,12 +186,45 @@ static int grow(struct reader *r, struct pw_csv_column *out, size_t *cap,
   return 0;
 }
 
+/*
+ * Blank lines at the end of a file (an editor's, a tool's) are not rows.
+ * Inside the data a blank line is a row with nothing in it: a missing
+ * value in a one-column file, an error in a wider one, as it was.  So a
+ * run of blank lines counts only once a row follows it.
+ */
+static int blank_rows(struct reader *r, unsigned long blank, int width,
+                      int want_labels, size_t *cap,
+                      struct pw_csv_column *out) {
+  if(blank && width > 1)
+    return fail(r, PW_EPARSE, "a blank line (line %lu) inside the data",
+                r->lineno - blank);
+  for(; blank; blank--) {
+    int rc = grow(r, out, cap, out->n + 1, want_labels);
+    if(rc)
+      return rc;
+    out->values[out->n] = (double)NAN;
+    if(want_labels && !(out->labels[out->n] = pw_strdup("")))
+      return fail(r, PW_ENOMEM, "%s", "out of memory");
+    out->n++;
+  }
+  return 0;
+}
+
 static int read_rows(struct reader *r, int idx, int want_labels,
                      struct pw_csv_column *out) {
   size_t cap = 0;
+  unsigned long blank = 0;
+  int width = r->nfields;  /* the header's */
   int rc;
   while((rc = read_line(r)) == 1) {
-    rc = split(r);
+    if(r->line[strspn(r->line, " \t")] == '\0') {
+      blank++;
+      continue;
+    }
+    rc = blank_rows(r, blank, width, want_labels, &cap, out);
+    blank = 0;
+    if(rc == 0)
+      rc = split(r);
     if(rc)
       return rc;
     if(r->nfields <= idx)

@@ -89,6 +89,29 @@ static void header_only_is_empty(void **state) {
   pw_csv_column_cleanup(&col);
 }
 
+/* Blank lines at the end are not rows; inside the data they are a missing
+ * value (one column) or an error (more). */
+static void blank_lines(void **state) {
+  (void)state;
+  struct pw_csv_column col;
+  char err[256];
+  ASSERT_OK(read_text("t,v\n1,2\n3,4\n\n \r\n\n", "v", 1, &col, err,
+                      sizeof(err)));
+  assert_int_equal(col.n, 2);
+  assert_string_equal(col.labels[1], "3");
+  pw_csv_column_cleanup(&col);
+  ASSERT_OK(read_text("v\n5\n\n\n6\n\n", NULL, 1, &col, err,
+                      sizeof(err)));
+  assert_int_equal(col.n, 4);
+  assert_true(isnan(col.values[1]) && isnan(col.values[2]));
+  ASSERT_NEAR(col.values[3], 6, 0);
+  assert_string_equal(col.labels[2], "");
+  pw_csv_column_cleanup(&col);
+  assert_int_equal(read_text("t,v\n1,2\n\n3,4\n", "v", 0, &col, err,
+                             sizeof(err)), PW_EPARSE);
+  assert_non_null(strstr(err, ":4: a blank line (line 3) inside the data"));
+}
+
 static void parse_value_rules(void **state) {
   (void)state;
   double v;
@@ -129,6 +152,7 @@ int main(void) {
     cmocka_unit_test(named_column_quotes_crlf),
     cmocka_unit_test(errors_name_file_and_line),
     cmocka_unit_test(header_only_is_empty),
+    cmocka_unit_test(blank_lines),
     cmocka_unit_test(parse_value_rules),
     cmocka_unit_test(allocation_failures),
   };
