@@ -86,3 +86,23 @@ int pw_time_step(char *const *labels, size_t n, int64_t *step_ms) {
   *step_ms = best;
   return 0;
 }
+
+void pw_time_gaps(char *const *labels, size_t n, int64_t step_ms,
+                  struct pw_time_gaps *out) {
+  int64_t prev = 0;
+  int have = 0;
+  memset(out, 0, sizeof(*out));
+  for(size_t i = 0; labels && i < n; i++) {
+    int64_t t;
+    if(pw_time_parse(labels[i], &t))
+      continue;
+    if(have && t - prev != step_ms) {
+      if(out->count++ == 0) {
+        out->first = i;
+        out->first_ms = t - prev;
+      }
+    }
+    prev = t;
+    have = 1;
+  }
+}

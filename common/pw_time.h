@@ -23,4 +23,16 @@ int pw_time_parse(const char *s, int64_t *out_ms) PW_WUR;
  */
 int pw_time_step(char *const *labels, size_t n, int64_t *step_ms) PW_WUR;
 
+/* Where consecutive timestamps are not step_ms apart. */
+struct pw_time_gaps {
+  size_t count;          /* pairs of parseable labels not one step apart */
+  size_t first;          /* the index of the later label of the first */
+  int64_t first_ms;      /* the difference there (<= 0: out of order) */
+};
+
+/* Counts, over consecutive parseable labels, the differences that are not
+ * step_ms (gaps, repeats, steps back).  Unparseable labels are skipped. */
+void pw_time_gaps(char *const *labels, size_t n, int64_t step_ms,
+                  struct pw_time_gaps *out);
+
 #endif

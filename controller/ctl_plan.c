@@ -11,6 +11,7 @@
 
 #include "../common/pw_alloc.h"
 #include "../common/pw_csv.h"
+#include "../common/pw_time.h"
 #include "ctl_cli.h"
 #include "ctl_replay.h"
 #include "ctl_report.h"
@@ -275,6 +276,31 @@ static int load_trace(const struct ctl_plan_opts *o, struct pw_csv_column *col) 
     }
   }
   return 0;
+}
+
+/*
+ * Rows are steps, by the command's contract.  When the first column holds
+ * timestamps that say otherwise (another step than --step, gaps, repeats)
+ * the replay goes on as told, and says so on stderr.
+ */
+static void check_timestamps(const struct ctl_plan_opts *o,
+                             const struct pw_csv_column *col) {
+  int64_t step_ms;
+  if(!col->labels || pw_time_step(col->labels, col->n, &step_ms))
+    return;  /* no timestamps to speak of */
+  if(step_ms != llround(o->step_s * 1000))
+    fprintf(stderr, "prewarm plan: warning: %s: the timestamps are %g s "
+            "apart, --step says %g s\n", o->trace, (double)step_ms / 1000,
+            o->step_s);
+  struct pw_time_gaps g;
+  pw_time_gaps(col->labels, col->n, step_ms, &g);
+  if(g.count)
+    fprintf(stderr, "prewarm plan: warning: %s:%zu: %zu %s in the "
+            "timestamps (the first %g s after the row before); every row is "
+            "replayed as the next step\n", o->trace, g.first + 2, g.count,
+            g.count == 1 ? "gap, repeat or step back"
+                         : "gaps, repeats or steps back",
+            (double)g.first_ms / 1000);
 }
 
 static void progress(void *arg, size_t done, size_t total) {
@@ -604,6 +630,7 @@ int ctl_plan_main(int argc, char **argv) {
   rc = load_trace(&o, &col);
   if(rc)
     return rc;
+  check_timestamps(&o, &col);
   rc = run_plan(&o, &col);
   pw_csv_column_cleanup(&col);
   return rc;

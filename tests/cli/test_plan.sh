@@ -133,6 +133,19 @@ assert not any(s[90:]) and max(d[92:]) < 7, (d[90:], s[90:])
   --decisions "$T/nosurge_dec.csv" >/dev/null 2>"$T/err"
 check "surge guard: off by default" sh -c "! grep -q surge '$T/nosurge_dec.csv'"
 
+# Timestamps that disagree with --step, or leave gaps, are replayed as
+# told and reported on stderr; the generated trace's are clean.
+"$P" plan --trace "$T/trace.csv" $K8S >/dev/null 2>"$T/err"
+check "timestamps: none of the warnings for a clean trace" sh -c "! grep -q warning '$T/err'"
+"$P" plan --trace "$T/trace.csv" --step 60 --platform kubernetes \
+  --unit-capacity 400 --warmup 600 >/dev/null 2>"$T/err"
+check "timestamps: another step than --step is reported" \
+  grep -q "warning: $T/trace.csv: the timestamps are 300 s apart, --step says 60 s" "$T/err"
+sed '30d;31d' "$T/trace.csv" >"$T/gap.csv"
+"$P" plan --trace "$T/gap.csv" $K8S >/dev/null 2>"$T/err"
+check "timestamps: a gap is reported with its line" \
+  grep -q "warning: $T/gap.csv:30: 1 gap, repeat or step back in the timestamps (the first 900 s after" "$T/err"
+
 # Bad inputs: exit 2 and a clear message.
 expect_fail "surge ratio of 1" "surge-ratio: '1' is not 0 (off) or above 1" \
   --trace "$T/trace.csv" $K8S --surge-ratio 1

@@ -47,10 +47,28 @@ static void step_from_labels_despite_a_gap(void **state) {
   assert_int_equal(pw_time_step(labels, 12, &step), PW_ENOTFOUND);
 }
 
+static void gaps_repeats_and_steps_back(void **state) {
+  (void)state;
+  char t[][20] = {"2024-03-01 10:00", "2024-03-01 10:05", "x",
+                  "2024-03-01 10:10", "2024-03-01 10:15"};
+  char *ok[] = {t[0], t[1], t[2], t[3]};
+  char *bad[] = {t[0], t[1], t[4], t[4], t[3], t[4]};
+  struct pw_time_gaps g;
+  pw_time_gaps(ok, 4, 300000, &g);
+  assert_int_equal(g.count, 0);   /* the unparseable label is skipped */
+  pw_time_gaps(bad, 6, 300000, &g);
+  assert_int_equal(g.count, 3);   /* a gap, a repeat, a step back */
+  assert_int_equal(g.first, 2);
+  assert_int_equal(g.first_ms, 600000);
+  pw_time_gaps(NULL, 0, 300000, &g);
+  assert_int_equal(g.count, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(parses_the_usual_forms),
     cmocka_unit_test(step_from_labels_despite_a_gap),
+    cmocka_unit_test(gaps_repeats_and_steps_back),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
