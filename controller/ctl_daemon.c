@@ -913,6 +913,45 @@ static int target_json(const struct dtarget *g, struct pw_buf *b, int path) {
   return rc ? rc : pw_buf_append(b, "}", 1);
 }
 
+/*
+ * The outlook: the model's forecast for the next h steps (a quarter of the
+ * load shown), its mean and the policy's quantile, and the capacity that
+ * quantile asks for within min and max: what the target will need in the
+ * hours ahead.  Empty arrays while the target acts without a forecast.
+ * Writes the keys, each after a comma.
+ */
+static int outlook_json(const struct dtarget *g, struct pw_buf *b,
+                        size_t h) {
+  const struct fc_model *m = ctl_target_model(g->t);
+  const struct ctl_policy *pol = ctl_target_policy(g->t);
+  struct fc_path path = {0};
+  int have = m && h > 0 && g->have && !(g->dec.reasons & CTL_R(FALLBACK)) &&
+             fc_path_init(&path, (int)h, 1) == 0 &&
+             fc_forecast(m, (int)h, &pol->quantile, 1, &path) == 0;
+  const struct fc_series *s = ctl_target_series(g->t);
+  int rc = pw_buf_printf(b, ",\"outlook_start_ms\":%lld",
+                         (long long)s->next_ms);
+  static const char *const keys[] = {"outlook_mean", "outlook_upper",
+                                     "outlook_capacity"};
+  for(int part = 0; rc == 0 && part < 3; part++) {
+    rc = pw_buf_printf(b, ",\"%s\":[", keys[part]);
+    for(int k = 0; rc == 0 && have && k < path.h; k++) {
+      double v = part == 0 ? path.mean[k] : path.q[k];
+      if(part == 2) {
+        double c = ceil(ctl_policy_instances(pol, v) * (1 + pol->headroom) -
+                        1e-9);
+        v = fmin(fmax(c, (double)pol->min), (double)pol->max);
+      }
+      rc = isfinite(v) ? pw_buf_printf(b, "%s%.6g", k ? "," : "", v)
+                       : pw_buf_printf(b, "%snull", k ? "," : "");
+    }
+    if(rc == 0)
+      rc = pw_buf_append(b, "]", 1);
+  }
+  fc_path_cleanup(&path);
+  return rc;
+}
+
 /* /api/v1/targets/NAME/history: the last HIST steps of load from the
  * target's series (backfilled history included) and the recent ticks,
  * oldest first. */
@@ -933,7 +972,11 @@ static int history_json(const struct dtarget *g, struct pw_buf *b) {
                      : pw_buf_printf(b, "%snull", i ? "," : "");
   }
   if(rc == 0)
-    rc = pw_buf_printf(b, "],\"ticks\":[");
+    rc = pw_buf_append(b, "]", 1);
+  if(rc == 0)
+    rc = outlook_json(g, b, nl / 4);
+  if(rc == 0)
+    rc = pw_buf_printf(b, ",\"ticks\":[");
   for(size_t i = 0; rc == 0 && i < g->hist_n; i++) {
     const struct point *p = &g->hist[(g->hist_head + HIST - g->hist_n + i) %
                                      HIST];

@@ -457,6 +457,10 @@ const struct fc_path *ctl_target_path(const struct ctl_target *t) {
   return &t->path;
 }
 
+const struct ctl_policy *ctl_target_policy(const struct ctl_target *t) {
+  return &t->cfg.policy;
+}
+
 const struct fc_model *ctl_target_model(const struct ctl_target *t) {
   return t->model;
 }

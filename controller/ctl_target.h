@@ -94,6 +94,7 @@ int ctl_target_actuate(struct ctl_target *t, struct act *act,
 /* Read-only views. */
 const struct ctl_target_stats *ctl_target_stats(const struct ctl_target *t);
 const struct fc_model *ctl_target_model(const struct ctl_target *t);
+const struct ctl_policy *ctl_target_policy(const struct ctl_target *t);
 /* The last forecast (horizons 1..lead), meaningful when the last tick's
  * decision was not a fallback. */
 const struct fc_path *ctl_target_path(const struct ctl_target *t);

@@ -160,6 +160,19 @@ assert isinstance(t["desired"], int), t
 assert t["reasons"] and len(t["forecast_upper"]) == len(t["forecast_mean"]) >= 3, t
 assert all(u >= m for u, m in zip(t["forecast_upper"], t["forecast_mean"])), t
 ' "$T/api"
+curl -s "$U/api/v1/targets/checkout/history" >"$T/hist"
+check "api: the outlook, a quarter of the load shown ahead, and its capacity" \
+  /usr/bin/python3 -c '
+import json, math, sys
+h = json.load(open(sys.argv[1]))
+n = len(h["load"])
+m, q, c = h["outlook_mean"], h["outlook_upper"], h["outlook_capacity"]
+assert n >= 100 and len(m) == len(q) == len(c) == n // 4, (n, len(m), len(c))
+assert h["outlook_start_ms"] == h["load_start_ms"] + n * h["step_ms"], h
+assert all(a <= b for a, b in zip(m, q)), "mean above the upper quantile"
+# capacity: the upper quantile in instances of 1000, rounded up, min 2
+assert c == [max(2, min(100, math.ceil(v / 1000 - 1e-9))) for v in q], c
+' "$T/hist"
 check "api: an unknown target is 404" \
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/api/v1/targets/nope")" = 404 ]
 check "no remote-write receiver without a target that uses it: 404" \
@@ -177,6 +190,8 @@ dom = open(sys.argv[1]).read()
 load = re.search(r"<polyline class=\"load\" points=\"([^\"]*)\"", dom)
 assert load and len(load.group(1).split()) >= 100, "no load line"
 assert re.search(r"<polygon class=\"band\" points=\"[0-9]", dom), "no band"
+plan = re.search(r"<polyline class=\"plan\" points=\"([^\"]*)\"", dom)
+assert plan and len(plan.group(1).split()) >= 100, "no outlook capacity"
 cap = re.search(r"<polyline class=\"capacity\" points=\"([^\"]*)\"", dom)
 assert cap and len(cap.group(1).split()) >= 2, "no capacity line"
 assert "checkout" in dom and "updated" in dom
