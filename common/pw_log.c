@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-enum pw_log_level pw_log_threshold = PW_LOG_INFO;
+_Atomic enum pw_log_level pw_log_threshold = PW_LOG_INFO;
 FILE *pw_log_stream;
 
 static _Thread_local const char *log_target;

@@ -27,8 +27,9 @@ enum pw_log_level {
   PW_LOG_OFF = 4
 };
 
-/* The threshold; messages below it are dropped.  Default PW_LOG_INFO. */
-extern enum pw_log_level pw_log_threshold;
+/* The threshold; messages below it are dropped.  Default PW_LOG_INFO.
+ * Atomic: a reload sets it while other threads log. */
+extern _Atomic enum pw_log_level pw_log_threshold;
 
 /* Where lines go; NULL (the default) is stderr.  Set before threads
  * start (tests capture the log with it). */

@@ -45,13 +45,14 @@ int main(int argc, char **argv) {
   gsl_set_error_handler_off();
   /* Commands print their results; the log says what happened on the way
    * and is quiet unless asked (PREWARM_LOG_LEVEL=debug|info|warn|error). */
-  pw_log_threshold = PW_LOG_WARN;
+  enum pw_log_level level = PW_LOG_WARN;
   const char *lvl = getenv("PREWARM_LOG_LEVEL");
-  if(lvl && pw_log_level_parse(lvl, &pw_log_threshold)) {
+  if(lvl && pw_log_level_parse(lvl, &level)) {
     fprintf(stderr, "prewarm: PREWARM_LOG_LEVEL: '%s' is not debug, info, "
             "warn, error or off\n", lvl);
     return CTL_EXIT_USAGE;
   }
+  pw_log_threshold = level;
   if(argc < 2) {
     fputs(usage, stderr);
     return CTL_EXIT_USAGE;

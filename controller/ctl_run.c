@@ -183,6 +183,33 @@ static int64_t tick_of(const struct cfg *c) {
  * running, and the refusal is logged and counted.  (Leader election,
  * the listen address and the speed are read at start only.)
  */
+static int same_str(const char *a, const char *b) {
+  return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* What a reload does not apply, said once per reload. */
+static void warn_start_only(const struct cfg *old, const struct cfg *c) {
+  const char *what[4];
+  int n = 0;
+  if(!same_str(old->listen, c->listen))
+    what[n++] = "listen";
+  if(!(old->speed <= c->speed && old->speed >= c->speed))
+    what[n++] = "speed";
+  if(!same_str(old->le_name, c->le_name) ||
+     !same_str(old->le_namespace, c->le_namespace) ||
+     !same_str(old->le_identity_env, c->le_identity_env) ||
+     !same_str(old->le_kubeconfig, c->le_kubeconfig) ||
+     old->le_duration_ms != c->le_duration_ms ||
+     old->le_renew_ms != c->le_renew_ms || old->le_retry_ms != c->le_retry_ms)
+    what[n++] = "leader_election";
+  if(!same_str(old->remote_write_token_file, c->remote_write_token_file))
+    what[n++] = "remote_write";
+  for(int i = 0; i < n; i++)
+    pw_logf(PW_LOG_WARN, PW_LF(PW_LF_STR("key", what[i])),
+            "reload: this setting changed and applies at the next start "
+            "only");
+}
+
 static void reload(struct holder *h, int64_t now) {
   struct pw_buf errors;
   struct cfg *c = NULL;
@@ -201,6 +228,11 @@ static void reload(struct holder *h, int64_t now) {
             "reload refused, the running configuration stays");
   } else {
     h->reloads_ok++;
+    warn_start_only(ctl_daemon_cfg(h->d), ctl_daemon_cfg(nd));
+    enum pw_log_level lvl;
+    if(!getenv("PREWARM_LOG_LEVEL") &&
+       pw_log_level_parse(ctl_daemon_cfg(nd)->log_level, &lvl) == 0)
+      pw_log_threshold = lvl;
     ctl_daemon_set_lease(nd, h->lease);
     ctl_daemon_set_stop(nd, &stopping);
     /* Under the holder's lock: the server reads the old daemon until the

@@ -227,7 +227,8 @@ assert "live.yaml:2:7: tick" in hit[0]["error"], hit
 assert hit[0]["path"].endswith("live.yaml"), hit
 ' "$T/run.err"
 sed 's/^- name: checkout/- name: checkout-b/' config/examples/local.yaml >"$T/b.part"
-{ cat config/examples/local.yaml; sed -n '/^- name: checkout-b/,$p' "$T/b.part"; } >"$T/live.yaml"
+{ sed 's/^speed: 60/speed: 30/' config/examples/local.yaml
+  sed -n '/^- name: checkout-b/,$p' "$T/b.part"; } >"$T/live.yaml"
 kill -HUP "$pid"
 sleep 1
 curl -s "$U/api/v1/targets" >"$T/after"
@@ -248,6 +249,8 @@ assert 1 <= acts(sys.argv[2], "checkout-b") < after, acts(sys.argv[2], "checkout
 lines = [json.loads(l) for l in open(sys.argv[3])]
 r = [l for l in lines if l["message"] == "configuration reloaded"]
 assert len(r) == 1 and r[0]["targets"] == 2 and r[0]["kept"] == 1, r
+w = [l for l in lines if l["message"].startswith("reload: this setting changed")]
+assert [l["key"] for l in w] == ["speed"] and w[0]["level"] == "warn", w
 ' "$T/m2" "$T/m3" "$T/run.err"
 
 kill -TERM "$pid"
