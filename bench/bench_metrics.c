@@ -93,8 +93,8 @@ int main(void) {
   (void)ctl_daemon_tick(d, now);
   (void)ctl_daemon_tick(d, now + 60000);
 
-  double render[RUNS], scrape[RUNS];
-  size_t bytes = 0;
+  double render[RUNS], scrape[RUNS], list[RUNS];
+  size_t bytes = 0, list_bytes = 0;
   for(int r = 0; r < RUNS; r++) {
     struct pw_buf b;
     const char *ct = NULL;
@@ -103,9 +103,15 @@ int main(void) {
     unsigned st = ctl_daemon_get(d, "/metrics", &b, &ct);
     render[r] = pw_clock_mono_ms() - t0;
     bytes = b.len;
+    pw_buf_reset(&b);
+    t0 = pw_clock_mono_ms();
+    unsigned st2 = ctl_daemon_get(d, "/api/v1/targets", &b, &ct);
+    list[r] = pw_clock_mono_ms() - t0;
+    list_bytes = b.len;
     pw_buf_cleanup(&b);
-    if(st != 200) {
-      fprintf(stderr, "bench_metrics: /metrics gave %u\n", st);
+    if(st != 200 || st2 != 200) {
+      fprintf(stderr, "bench_metrics: /metrics gave %u, the list %u\n", st,
+              st2);
       return 1;
     }
   }
@@ -149,6 +155,8 @@ int main(void) {
   summary("a scrape over HTTP", scrape);
   printf("  target < 100 ms: %s\n", scrape[RUNS / 2] < 100 ? "met"
                                                            : "NOT MET");
+  summary("rendering /api/v1/targets", list);
+  printf(" (%.1f MiB)\n", (double)list_bytes / 1048576.0);
   ctl_daemon_free(&d);
   return 0;
 }
