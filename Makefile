@@ -190,14 +190,15 @@ bench: $(BIN) $(BENCH_BIN)
 # its input in $(BUILD)/fuzz and fails the target.  Not part of test.
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
-fuzz: | $(DEPS_STAMP)
+fuzz: $(PROTO_C) $(PROTO_H) | $(DEPS_STAMP)
 	@mkdir -p $(BUILD)/fuzz
 	@for f in $(FUZZ_SRC); do \
 	  b=$(BUILD)/fuzz/$$(basename $$f .c); \
 	  echo "  FUZZ    $$f ($(FUZZ_SECONDS) s)"; \
 	  clang -std=c11 -D_DEFAULT_SOURCE -g -O1 \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    $(PKG_CFLAGS) -o $$b $$f $(LIB_SRC) $(PKG_LIBS) -lm || exit 1; \
+	    -I$(GEN) -I$(GEN)/proto $(PKG_CFLAGS) -o $$b $$f $(LIB_SRC) \
+	    $(PROTO_C) $(PKG_LIBS) -lpthread -lm || exit 1; \
 	  (cd $(BUILD)/fuzz && ./$$(basename $$b) -max_total_time=$(FUZZ_SECONDS) \
 	    -print_final_stats=1 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Done') \
 	    || exit 1; \
