@@ -68,7 +68,8 @@ static size_t add_field(char *buf, size_t len, size_t cap,
     buf[len++] = '"';
   }
   else if(isfinite(f->v)) {
-    len += (size_t)snprintf(buf + len, cap - len, "%.15g", f->v);
+    int w = snprintf(buf + len, cap - len, "%.15g", f->v);
+    len += w > 0 && (size_t)w < cap - len ? (size_t)w : 0;
   }
   else {
     memcpy(buf + len, "null", 4);

@@ -29,7 +29,6 @@
 
 #define NaN ((double)NAN)
 
-/* Tick duration histogram buckets, seconds. */
 /* A Prometheus histogram: cumulative bucket counts at the bounds le. */
 #define HIST_MAX_LE 12
 struct histogram {
