@@ -176,13 +176,6 @@ static int64_t tick_of(const struct cfg *c) {
   return t;
 }
 
-/*
- * SIGHUP: the file is read and every target built anew; only then is the
- * running daemon swapped for the new one.  A bad file, or one whose
- * targets cannot be built, is refused whole: the old configuration keeps
- * running, and the refusal is logged and counted.  (Leader election,
- * the listen address and the speed are read at start only.)
- */
 static int same_str(const char *a, const char *b) {
   return a == b || (a && b && strcmp(a, b) == 0);
 }
@@ -210,6 +203,15 @@ static void warn_start_only(const struct cfg *old, const struct cfg *c) {
             "only");
 }
 
+/*
+ * SIGHUP: the file is read and the new or changed targets are built; only
+ * then is the running daemon swapped for the new one, which takes the
+ * unchanged targets over with their state.  A bad file, or one whose
+ * targets cannot be built, is refused whole: the old configuration keeps
+ * running, and the refusal is logged and counted.  (Leader election,
+ * the listen address, the speed and the remote-write token are read at
+ * start only; a change to them is logged.)
+ */
 static void reload(struct holder *h, int64_t now) {
   struct pw_buf errors;
   struct cfg *c = NULL;
