@@ -50,7 +50,7 @@ int ctl_policy_check(const struct ctl_policy *p, char *err, size_t errlen) {
     what = "momentum must be from 0 to 10";
   else if(!(p->surge_ratio >= 0 && p->surge_ratio <= 100) ||
           (p->surge_ratio > 0 && p->surge_ratio <= 1))
-    what = "surge ratio must be 0 (off) or from 1 to 100 (above 1)";
+    what = "surge ratio must be 0 (off), or above 1 and at most 100";
   else if(p->surge_ratio > 0 &&
           !(p->surge_factor >= 1 && p->surge_factor <= 100))
     what = "surge factor must be from 1 to 100";
