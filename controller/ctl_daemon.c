@@ -330,14 +330,18 @@ static void resume_history(struct ctl_daemon *d, struct dtarget *g,
 }
 
 /* The previous daemon's target configured as c, or -1: same name, same
- * configuration in every key, and the same dry-run setting. */
+ * configuration in every key, and the same dry-run setting.  A file
+ * usually keeps its order, so the search starts at the same index i
+ * (10,000 targets then cost 10,000 comparisons, not 50 million). */
 static long same_target(const struct ctl_daemon *prev, int dry_run,
-                        const struct cfg_target *c) {
-  if(!prev || prev->dry_run != dry_run)
+                        const struct cfg_target *c, size_t i) {
+  if(!prev || prev->dry_run != dry_run || prev->n == 0)
     return -1;
-  for(size_t j = 0; j < prev->n; j++)
+  for(size_t k = 0; k < prev->n; k++) {
+    size_t j = (i + k) % prev->n;
     if(prev->tg[j].t && strcmp(prev->tg[j].c->name, c->name) == 0)
       return cfg_target_equal(prev->tg[j].c, c) ? (long)j : -1;
+  }
   return -1;
 }
 
@@ -388,7 +392,7 @@ int ctl_daemon_reload(const struct ctl_daemon *prev, struct cfg *cfg,
   }
   for(size_t i = 0; rc == 0 && i < cfg->ntargets; i++, d->n++) {
     d->tg[i].c = &cfg->targets[i];
-    long j = same_target(prev, d->dry_run, &cfg->targets[i]);
+    long j = same_target(prev, d->dry_run, &cfg->targets[i], i);
     if(j >= 0) {
       d->carry[i] = (size_t)j + 1;
       d->uses_rw |= cfg->targets[i].source == CFG_SRC_REMOTE_WRITE;

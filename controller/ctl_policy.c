@@ -117,100 +117,121 @@ static long scheduled(const struct ctl_policy *p, int64_t now_ms) {
   return floor;
 }
 
-void ctl_policy_decide(const struct ctl_policy *p,
-                       const struct ctl_target_state *s,
-                       const struct fc_path *path, struct ctl_decision *out) {
-  unsigned why = 0;
-  long rec, sched;
-  int have_load = isfinite(s->current_load);
-
-  memset(out, 0, sizeof(*out));
-  out->predictive = -1;
-  out->predicted = (double)NAN;
-  double floor_load = s->current_load;
-  if(have_load && p->momentum > 0 && isfinite(s->lag_load) &&
-     s->current_load > s->lag_load) {
+/* The reactive floor: the current load, extended by the momentum of a
+ * rise, at the floor's utilisation. */
+static long floor_of(const struct ctl_policy *p,
+                     const struct ctl_target_state *s) {
+  if(!(p->floor_utilization > 0))
+    return 0;
+  if(!isfinite(s->current_load))
+    return s->current > 0 ? s->current : 0;
+  double load = s->current_load;
+  if(p->momentum > 0 && isfinite(s->lag_load) && load > s->lag_load) {
     /* A step (a promotion switched on) is not a ramp: the extension is
      * capped at half the current load. */
-    double ext = p->momentum * (s->current_load - s->lag_load);
-    floor_load += fmin(ext, 0.5 * s->current_load);
+    double ext = p->momentum * (load - s->lag_load);
+    load += fmin(ext, 0.5 * s->current_load);
   }
-  if(!(p->floor_utilization > 0))
-    out->floor = 0;
-  else if(have_load)
-    out->floor = ceil_instances(ctl_policy_instances(p, floor_load) /
-                                p->floor_utilization);
-  else
-    out->floor = s->current > 0 ? s->current : 0;
+  return ceil_instances(ctl_policy_instances(p, load) /
+                        p->floor_utilization);
+}
+
+/* The forecast above the floor, or without a usable forecast what a
+ * reactive scaler would ask. */
+static long base_of(const struct ctl_policy *p,
+                    const struct ctl_target_state *s,
+                    const struct fc_path *path, struct ctl_decision *out,
+                    unsigned *why) {
   int usable = s->forecast_ok && path && path->h >= p->lead_steps &&
-               path->nq >= 1 &&
-               !(s->error_ratio > p->max_error_ratio);
+               path->nq >= 1 && !(s->error_ratio > p->max_error_ratio);
+  long rec;
   if(usable) {
     out->predictive = predictive(p, path, &out->predicted);
-    rec = out->predictive >= out->floor ? out->predictive : out->floor;
-    why |= out->predictive >= out->floor ? CTL_R(PREDICTIVE)
-                                         : CTL_R(REACTIVE_FLOOR);
+    *why |= out->predictive >= out->floor ? CTL_R(PREDICTIVE)
+                                          : CTL_R(REACTIVE_FLOOR);
+    return out->predictive >= out->floor ? out->predictive : out->floor;
   }
-  else {
-    /* Act as a reactive scaler would, and say so. */
-    if(!(p->fallback_utilization > 0))
-      rec = 0;
-    else if(have_load)
-      rec = ceil_instances(ctl_policy_instances(p, s->current_load) /
-                           p->fallback_utilization);
-    else
-      rec = out->floor;
-    if(rec < out->floor)
-      rec = out->floor;
-    why |= CTL_R(FALLBACK);
-  }
+  /* Act as a reactive scaler would, and say so. */
+  if(!(p->fallback_utilization > 0))
+    rec = 0;
+  else if(isfinite(s->current_load))
+    rec = ceil_instances(ctl_policy_instances(p, s->current_load) /
+                         p->fallback_utilization);
+  else
+    rec = out->floor;
+  *why |= CTL_R(FALLBACK);
+  return rec < out->floor ? out->floor : rec;
+}
+
+/* The surge guard, the budget and the scheduled floors on top. */
+static long extras(const struct ctl_policy *p,
+                   const struct ctl_target_state *s, long rec, long floor,
+                   unsigned *why) {
   if(p->surge_ratio > 0 && s->surge_load > 0) {
     long surge = ceil_instances(ctl_policy_instances(p, s->surge_load));
     if(surge > rec) {
       rec = surge;
-      why |= CTL_R(SURGE);
+      *why |= CTL_R(SURGE);
     }
   }
-  sched = scheduled(p, s->now_ms);
   if(p->budget_instance_hours > 0 &&
-     s->spent_s >= p->budget_instance_hours * 3600 && rec > out->floor) {
-    rec = out->floor;
-    why |= CTL_R(BUDGET);
+     s->spent_s >= p->budget_instance_hours * 3600 && rec > floor) {
+    rec = floor;
+    *why |= CTL_R(BUDGET);
   }
+  long sched = scheduled(p, s->now_ms);
   if(sched > rec) {
     rec = sched;
-    why |= CTL_R(SCHEDULED);
+    *why |= CTL_R(SCHEDULED);
   }
-  out->recommendation = rec;
+  return rec;
+}
 
-  long desired = rec;
+/* From the recommendation to the request: stale data, stabilisation, the
+ * step limit and the bounds. */
+static long limits(const struct ctl_policy *p,
+                   const struct ctl_target_state *s, long desired,
+                   unsigned *why) {
   if(s->stale && s->current > desired) {
     /* Old data is no reason to give capacity back. */
     desired = s->current;
-    why |= CTL_R(STALE);
+    *why |= CTL_R(STALE);
   }
   for(int i = 0; i < s->nrecent; i++) {
     if(s->recent[i] > desired) {
       desired = s->recent[i];
-      why |= CTL_R(STABILIZED);
+      *why |= CTL_R(STABILIZED);
     }
   }
   if(p->max_step_down > 0 && s->current > desired) {
     long lo = s->current - ceil_instances((double)s->current * p->max_step_down);
     if(lo > desired) {
       desired = lo;
-      why |= CTL_R(STEP_LIMIT);
+      *why |= CTL_R(STEP_LIMIT);
     }
   }
   if(desired < p->min) {
     desired = p->min;
-    why |= CTL_R(MIN);
+    *why |= CTL_R(MIN);
   }
   if(desired > p->max) {
     desired = p->max;
-    why |= CTL_R(MAX);
+    *why |= CTL_R(MAX);
   }
-  out->desired = desired;
+  return desired;
+}
+
+void ctl_policy_decide(const struct ctl_policy *p,
+                       const struct ctl_target_state *s,
+                       const struct fc_path *path, struct ctl_decision *out) {
+  unsigned why = 0;
+  memset(out, 0, sizeof(*out));
+  out->predictive = -1;
+  out->predicted = (double)NAN;
+  out->floor = floor_of(p, s);
+  long rec = base_of(p, s, path, out, &why);
+  out->recommendation = extras(p, s, rec, out->floor, &why);
+  out->desired = limits(p, s, out->recommendation, &why);
   out->reasons = why;
 }
 
