@@ -941,9 +941,8 @@ static int outlook_json(const struct dtarget *g, struct pw_buf *b,
     for(int k = 0; rc == 0 && have && k < path.h; k++) {
       double v = part == 0 ? path.mean[k] : path.q[k];
       if(part == 2) {
-        double c = ceil(ctl_policy_instances(pol, v) * (1 + pol->headroom) -
-                        1e-9);
-        v = fmin(fmax(c, (double)pol->min), (double)pol->max);
+        long c = ctl_policy_forecast_capacity(pol, v);
+        v = (double)(c < pol->min ? pol->min : c > pol->max ? pol->max : c);
       }
       rc = isfinite(v) ? pw_buf_printf(b, "%s%.6g", k ? "," : "", v)
                        : pw_buf_printf(b, "%snull", k ? "," : "");

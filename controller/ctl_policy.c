@@ -68,6 +68,10 @@ double ctl_policy_instances(const struct ctl_policy *p, double load) {
   return load * k / p->unit_capacity;
 }
 
+long ctl_policy_forecast_capacity(const struct ctl_policy *p, double load) {
+  return ceil_instances(ctl_policy_instances(p, load) * (1 + p->headroom));
+}
+
 /* The forecast part: the highest quantile over the lead window. */
 static long predictive(const struct ctl_policy *p, const struct fc_path *path,
                        double *predicted) {
@@ -78,7 +82,7 @@ static long predictive(const struct ctl_policy *p, const struct fc_path *path,
       top = q;
   }
   *predicted = top;
-  return ceil_instances(ctl_policy_instances(p, top) * (1 + p->headroom));
+  return ctl_policy_forecast_capacity(p, top);
 }
 
 double ctl_surge_step(const struct ctl_policy *p, struct ctl_surge *sg,

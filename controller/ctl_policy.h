@@ -133,6 +133,10 @@ int ctl_policy_check(const struct ctl_policy *p, char *err, size_t errlen)
 /* Instances that serve `load` (not rounded). */
 double ctl_policy_instances(const struct ctl_policy *p, double load);
 
+/* The capacity a forecast of `load` asks for: its instances with the
+ * headroom, rounded up (before any floor, limit or bound). */
+long ctl_policy_forecast_capacity(const struct ctl_policy *p, double load);
+
 /*
  * Decides.  path holds forecasts for horizons 1..path->h (h >=
  * p->lead_steps) with the policy's quantile as quantile 0, or is NULL.
