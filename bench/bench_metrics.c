@@ -86,12 +86,13 @@ int main(void) {
   pw_buf_cleanup(&errors);
   const int64_t now = 1800000000000LL;
   struct ctl_daemon *d = NULL;
-  if(ctl_daemon_new(c, 1, now, NULL, &d, err, sizeof(err))) {
+  struct ctl_daemon_opts o = {.dry_run = 1};
+  if(ctl_daemon_new(c, &o, now, NULL, &d, err, sizeof(err))) {
     fprintf(stderr, "bench_metrics: %s\n", err);
     return 1;
   }
-  (void)ctl_daemon_tick(d, now);
-  (void)ctl_daemon_tick(d, now + 60000);
+  (void)ctl_daemon_tick(d, now, 1);
+  (void)ctl_daemon_tick(d, now + 60000, 1);
 
   double render[RUNS], scrape[RUNS], list[RUNS];
   size_t bytes = 0, list_bytes = 0;

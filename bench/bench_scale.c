@@ -18,6 +18,7 @@
 #include "../common/pw_clock.h"
 #include "../common/pw_log.h"
 #include "../controller/ctl_demo.h"
+#include "../controller/ctl_settings.h"
 #include "../controller/ctl_target.h"
 
 #define STEPS (14 * 1440)
@@ -27,20 +28,25 @@ static size_t heap_bytes(void) {
   return m.uordblks + m.hblkhd;
 }
 
+/* A Kubernetes target configured as a daemon's would be: one-minute
+ * steps, a two-minute warm-up, the hourly refit, the daily period known
+ * and Holt-Winters chosen, as after a daemon's start. */
+static struct ctl_schedule *sched;
+
 static void cfg_for(struct ctl_target_cfg *c, int64_t start_ms) {
-  memset(c, 0, sizeof(*c));
-  c->policy = (struct ctl_policy){
-    .unit_capacity = 1000, .step_s = 60, .lead_steps = 3, .quantile = 0.95,
-    .floor_utilization = 0.9, .fallback_utilization = 0.7, .max = 1000,
-    .stabilization_steps = 4, .max_error_ratio = 2, .momentum = 1};
-  c->period = 1440;  /* as a daemon that found it at start */
-  c->model_auto = 0;
-  c->kind = FC_HW;
-  c->refit_steps = 60;
-  c->reselect_steps = 1440;
-  c->history_steps = STEPS;
-  c->fit_seasons = 7;
-  c->start_ms = start_ms;
+  static struct cfg_target t;
+  static char hw[] = "hw";
+  cfg_target_defaults(&t);
+  t.actuator = CFG_ACT_KUBERNETES;
+  t.step_ms = 60000;
+  t.warmup_ms = 120000;
+  t.unit_capacity = 1000;
+  t.max = 1000;
+  t.period = 1440;
+  t.model = hw;
+  t.history_ms = STEPS * 60000LL;
+  if(ctl_settings_target(&t, start_ms, 0, c, &sched))
+    exit(1);
 }
 
 int main(void) {

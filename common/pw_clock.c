@@ -28,8 +28,26 @@ static void sim_sleep(struct pw_clock *c, int64_t t_ms) {
     c->sim_ms = t_ms;
 }
 
+/* Scaled: time runs `speed` times faster from the origin (a demo). */
+static int64_t scaled_now(struct pw_clock *c) {
+  return c->sim_ms + (int64_t)((double)(wall_now(c) - c->sim_ms) * c->speed);
+}
+
+static void scaled_sleep(struct pw_clock *c, int64_t t_ms) {
+  int64_t now = scaled_now(c);
+  if(t_ms > now)
+    wall_sleep(c, wall_now(c) + (int64_t)((double)(t_ms - now) / c->speed));
+}
+
 static const struct pw_clock_ops wall_ops = {wall_now, wall_sleep};
 static const struct pw_clock_ops sim_ops = {sim_now, sim_sleep};
+static const struct pw_clock_ops scaled_ops = {scaled_now, scaled_sleep};
+
+void pw_clock_scaled(struct pw_clock *c, double speed) {
+  c->ops = &scaled_ops;
+  c->sim_ms = wall_now(c);
+  c->speed = speed > 0 ? speed : 1;
+}
 
 void pw_clock_wall(struct pw_clock *c) {
   c->ops = &wall_ops;

@@ -18,11 +18,17 @@ struct pw_clock_ops {
 
 struct pw_clock {
   const struct pw_clock_ops *ops;
-  int64_t sim_ms;  /* the simulated time (pw_clock_sim only) */
+  int64_t sim_ms;  /* the simulated time (pw_clock_sim), or the origin
+                    * (pw_clock_scaled) */
+  double speed;    /* pw_clock_scaled only */
 };
 
 /* Initialises c as the wall clock (CLOCK_REALTIME, sleeps for real). */
 void pw_clock_wall(struct pw_clock *c);
+
+/* Initialises c as the wall clock running `speed` times faster from now
+ * on (the local demo replays two weeks in hours). */
+void pw_clock_scaled(struct pw_clock *c, double speed);
 
 /* Initialises c as a simulated clock starting at start_ms. */
 void pw_clock_sim(struct pw_clock *c, int64_t start_ms);

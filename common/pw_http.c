@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,34 @@
 #include "pw_clock.h"
 
 #define HEADERS_MAX (64 * 1024)
+
+static volatile sig_atomic_t stopping;
+static _Thread_local enum pw_http_scope scope;
+
+void pw_http_scope(enum pw_http_scope sc) {
+  scope = sc;
+}
+
+void pw_http_stop(void) {
+  stopping = 1;
+}
+
+int pw_http_stopping(void) {
+  return stopping != 0;
+}
+
+/* Whether this thread may not start a request now. */
+static int refused_now(void) {
+  return stopping && scope != PW_HTTP_SCOPE_NONE;
+}
+
+/* libcurl's progress callback, called about once a second at least: a
+ * non-zero return abandons the transfer. */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+                       curl_off_t un) {
+  (void)ud, (void)dt, (void)dn, (void)ut, (void)un;
+  return stopping && scope == PW_HTTP_SCOPE_READ;
+}
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static int global_rc;
@@ -114,6 +143,8 @@ static int set_request(CURL *h, const struct pw_http_req *q,
   curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
   if(q->body) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)q->body_len);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body);
@@ -141,6 +172,10 @@ int pw_http_do(struct pw_http *c, const struct pw_http_req *q,
   pw_buf_reset(&r->body);
   pw_buf_reset(&r->headers);
   r->body.max = q->max_response ? q->max_response : 4u << 20;
+  if(refused_now()) {
+    snprintf(r->error, sizeof(r->error), "stopping");
+    return PW_EIO;
+  }
   curl_easy_reset(h);
   if(set_request(h, q, r, errbuf)) {
     snprintf(r->error, sizeof(r->error), "TLS material was not accepted");
@@ -156,7 +191,10 @@ int pw_http_do(struct pw_http *c, const struct pw_http_req *q,
   }
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
   CURLcode e = curl_easy_perform(h);
-  if(e == CURLE_WRITE_ERROR &&
+  if(e == CURLE_ABORTED_BY_CALLBACK) {
+    snprintf(r->error, sizeof(r->error), "stopping");
+    rc = PW_EIO;
+  } else if(e == CURLE_WRITE_ERROR &&
      r->body.len + CURL_MAX_WRITE_SIZE > r->body.max) {
     snprintf(r->error, sizeof(r->error),
              "response body over the %zu-byte limit", r->body.max);
@@ -195,7 +233,7 @@ int pw_http_call(struct pw_http *c, const struct pw_http_req *req,
   uint64_t seed = (uint64_t)(pw_clock_mono_ms() * 1000.0) | 1u;
   int (*retryable)(const struct pw_http_resp *) =
     p->retryable ? p->retryable : default_retryable;
-  int rc = 0, k;
+  int rc = 0, k, made = 0;
   for(k = 0; k < p->max_attempts; k++) {
     if(k > 0) {
       double ceil_ms = (double)p->base_ms * (double)(1L << (k < 20 ? k : 20));
@@ -205,18 +243,23 @@ int pw_http_call(struct pw_http *c, const struct pw_http_req *req,
       long ra = resp->status ? pw_http_retry_after_ms(resp) : -1;
       if(ra >= 0)
         delay = ra < p->cap_ms ? ra : p->cap_ms;
-      pw_sleep_ms(delay);
+      /* A stopping process does not wait to retry. */
+      for(long left = delay; left > 0 && !refused_now(); left -= 50)
+        pw_sleep_ms(left < 50 ? left : 50);
+      if(refused_now())
+        break;
     }
     if(p->rate)
       pw_rate_take(p->rate);
     rc = pw_http_do(c, req, resp);
+    made++;
     if(rc == PW_ENOMEM)
       break;
     if(rc == 0 && !retryable(resp))
       break;
   }
   if(attempts)
-    *attempts = k < p->max_attempts ? k + 1 : p->max_attempts;
+    *attempts = made;
   return rc;
 }
 

@@ -133,4 +133,20 @@ void pw_rate_take(struct pw_rate *r);
 /* Sleeps ms milliseconds (restarting after signals). */
 void pw_sleep_ms(long ms);
 
+/*
+ * Stopping.  A thread says what its requests are for; once pw_http_stop()
+ * is called (a SIGTERM), a READ thread's transfer in flight is abandoned
+ * within about a second and none starts; a WRITE thread's (an actuation)
+ * finishes its request in flight but starts no other and retries nothing;
+ * a NONE thread (the main thread, leader election's release) is not
+ * affected.  Abandoned and refused requests fail with PW_EIO and the
+ * error "stopping".  The scope is per thread; the flag is per process
+ * and async-signal-safe to set.
+ */
+enum pw_http_scope { PW_HTTP_SCOPE_NONE, PW_HTTP_SCOPE_READ,
+                     PW_HTTP_SCOPE_WRITE };
+void pw_http_scope(enum pw_http_scope scope);
+void pw_http_stop(void);
+int pw_http_stopping(void);
+
 #endif

@@ -50,6 +50,7 @@ static const struct field global_fields[] = {
   {"dry_run", F_BOOL, G_OFF(dry_run), 0, 0, 0, NULL},
   {"log_level", F_ENUM, G_OFF(log_level), 0, 0, 0, levels},
   {"speed", F_NUM, G_OFF(speed), 1, 100000, 0, NULL},
+  {"workers", F_LONG, G_OFF(workers), 1, 256, 0, NULL},
   {"store", F_SECTION, 0, 0, 0, 0, NULL},         /* a section: see below */
   {"remote_write", F_SECTION, 0, 0, 0, 0, NULL},  /* a section */
   {"leader_election", F_SECTION, 0, 0, 0, 0, NULL},
@@ -132,6 +133,7 @@ static const struct field policy_fields[] = {
   {"warmup", F_DUR, T_OFF(warmup_ms), 0, 86400000, 1, NULL},
   {"quantile", F_NUM, T_OFF(quantile), 0.5, 0.999, 0, NULL},
   {"headroom", F_NUM, T_OFF(headroom), 0, 10, 0, NULL},
+  {"momentum", F_NUM, T_OFF(momentum), 0, 10, 0, NULL},
   {"floor_utilization", F_NUM, T_OFF(floor_utilization), 0, 1, 0, NULL},
   {"duration_ms", F_NUM, T_OFF(duration_ms), 0, 900000, 0, NULL},
   {"min", F_LONG, T_OFF(min), 0, 1e9, 0, NULL},
@@ -522,10 +524,12 @@ static int valid_name(const char *s) {
          strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_.") == n;
 }
 
-static void target_defaults(struct cfg_target *t) {
+void cfg_target_defaults(struct cfg_target *t) {
+  memset(t, 0, sizeof(*t));
   t->history_ms = 14 * 86400000LL;
   t->refit_ms = 3600000;
-  t->quantile = 0.95;
+  t->quantile = 0;  /* the platform's default: ctl_settings_quantile() */
+  t->momentum = 1;
   t->floor_utilization = 0.9;
   t->stabilization_ms = 300000;
   t->surge_factor = 4;
@@ -538,7 +542,7 @@ static void target_defaults(struct cfg_target *t) {
 
 static void read_target(struct ctx *c, const struct pw_yaml *m,
                         struct cfg_target *t) {
-  target_defaults(t);
+  cfg_target_defaults(t);
   apply(c, m, "a target", target_fields, N(target_fields), t);
   if(m->type != PW_YAML_MAP)
     return;

@@ -57,7 +57,10 @@ struct cfg_target {
   char *model;                  /* auto, snaive, hw, hw-damped, hw-mul */
   int64_t refit_ms;
   /* policy */
-  double unit_capacity, quantile, headroom, floor_utilization;
+  double unit_capacity;
+  double quantile;              /* 0: the platform's default */
+  double headroom, floor_utilization;
+  double momentum;              /* the floor's extension along a ramp */
   double duration_ms;           /* lambda: mean invocation duration */
   int64_t warmup_ms, stabilization_ms;
   long min, max;
@@ -75,6 +78,7 @@ struct cfg {
   int dry_run;
   char *log_level;
   double speed;                 /* time runs this many times faster (demo) */
+  long workers;                 /* threads stepping targets; 0: default */
   char *store_conninfo_env;     /* store: the connection string's env var */
   char *remote_write_token_file;
   /* the decision log (NULL: none) */
@@ -99,6 +103,11 @@ void cfg_free(struct cfg **cp);
 /* Whether two targets are configured alike in every key (a reload keeps
  * such a target's state: its history, model and counters). */
 int cfg_target_equal(const struct cfg_target *a, const struct cfg_target *b);
+
+/* A target with every default the file format gives (csv source, dry-run
+ * actuator, nothing required set): for callers that build a target
+ * without a file (prewarm plan --trace, tests, benchmarks). */
+void cfg_target_defaults(struct cfg_target *t);
 
 /* Parses "90s", "5m", "2h", "14d", "250ms" or plain seconds. */
 int cfg_duration_ms(const char *s, int64_t *out) PW_WUR;

@@ -14,6 +14,7 @@
 #include "../common/pw_time.h"
 #include "ctl_cli.h"
 #include "ctl_replay.h"
+#include "ctl_settings.h"
 #include "ctl_report.h"
 
 const char *const ctl_plan_policy_names[CTL_PLAN_NPOLICIES] = {
@@ -317,61 +318,48 @@ static int steps_of(double seconds, double step_s) {
   return (int)ceil(seconds / step_s - 1e-9);
 }
 
-/* The target as `prewarm plan` runs it: the defaults a user would get. */
-static void plan_cfg(const struct ctl_plan_opts *o, struct ctl_target_cfg *c) {
-  int w = steps_of(o->warmup_s, o->step_s);
-  int hour = steps_of(3600, o->step_s), day = steps_of(86400, o->step_s);
-  memset(c, 0, sizeof(*c));
-  c->policy = (struct ctl_policy){
-    .unit_capacity = o->unit,
-    .duration_ms = o->platform == ACT_LAMBDA ? o->duration_ms : 0,
-    .step_s = o->step_s,
-    /* Under the platform model a request made at step t serves steps t to
-     * t + w; as DESIGN's lead time, each decision covers one tick more
-     * (w + 1 steps), which also absorbs a timer firing a step early. */
-    .lead_steps = w + 1,
-    /* A cold start hits a user's request, and a sparse function's
-     * forecast at 0.95 often rounds down to no environment at all: Lambda
-     * provisions at 0.99 unless told otherwise (measured on the Azure 2019
-     * trace: the 75th-percentile cold-start fraction 0.148 at 0.95, 0.090
-     * at 0.99, for 6% more instance-seconds). */
-    .quantile = o->quantile > 0 ? o->quantile
-                : o->platform == ACT_LAMBDA ? 0.99 : 0.95,
-    .headroom = o->headroom,
-    /* Lambda scales on demand by itself and keeps environments warm for
-     * the traffic it has: provisioned concurrency that follows the current
-     * load only takes that traffic from warm on-demand environments.  So
-     * on Lambda only the forecast provisions; no floor, no fallback. */
-    .floor_utilization = o->platform == ACT_LAMBDA ? 0 : o->floor_util,
-    .fallback_utilization = o->platform == ACT_LAMBDA ? 0 : 0.7,
-    .min = o->min,
-    .max = o->max,
-    /* The window includes the current step, as the HPA's does. */
-    .stabilization_steps = steps_of(o->stabilization_s, o->step_s) > 0
-                             ? steps_of(o->stabilization_s, o->step_s) - 1
-                             : 0,
-    /* Fall back when the forecast's recent error at the lead time is
-     * twice persistence's.  On Lambda a fallback provisions nothing, and
-     * an intermittent function's smeared forecast piles up small errors
-     * where persistence's zeros have none, so only a model four times
-     * worse is dropped (Azure 2019: 75th-percentile cold-start fraction
-     * 0.096 at 2, 0.069 at 4, for 0.4% more instance-seconds). */
-    .max_error_ratio = o->platform == ACT_LAMBDA ? 4.0 : 2.0,
-    .momentum = o->momentum,
-    .surge_ratio = o->surge_ratio,
-    .surge_factor = o->surge_factor,
-    .surge_hold_steps = steps_of(o->surge_hold_s, o->step_s) > 0
-                          ? steps_of(o->surge_hold_s, o->step_s) : 1};
+static int64_t ms_of(double seconds) {
+  return llround(seconds * 1000);
+}
+
+/*
+ * The command's flags as the target configuration they stand for, so the
+ * replay derives its settings exactly as the daemon does
+ * (ctl_settings_target()).  Where a flag is not given, the configuration's
+ * default applies; the trace is kept whole (two weeks of history, or four
+ * seasons of a longer given period).
+ */
+static void plan_target(const struct ctl_plan_opts *o, struct cfg_target *c,
+                        char *model, size_t model_len) {
+  static char name[] = "trace";
+  cfg_target_defaults(c);
+  c->name = name;
+  c->step_ms = ms_of(o->step_s);
+  if(c->step_ms < 1)
+    c->step_ms = 1;
+  c->source = CFG_SRC_CSV;
+  c->actuator = o->platform == ACT_LAMBDA ? CFG_ACT_LAMBDA
+                                          : CFG_ACT_KUBERNETES;
+  int64_t two_weeks = 14 * 86400000LL;
+  int64_t seasons = 4 * (int64_t)o->period * c->step_ms;
+  c->history_ms = two_weeks > seasons ? two_weeks : seasons;
   c->period = o->period;
-  c->model_auto = o->model_auto;
-  c->kind = o->kind;
-  c->refit_steps = hour > 0 ? hour : 1;
-  c->reselect_steps = day > c->refit_steps ? day : c->refit_steps;
-  int two_weeks = steps_of(14 * 86400.0, o->step_s);
-  c->history_steps = two_weeks > 4 * o->period ? two_weeks : 4 * o->period;
-  if(c->history_steps < 64)
-    c->history_steps = 64;
-  c->fit_seasons = 7;
+  snprintf(model, model_len, "%s",
+           o->model_auto ? "auto" : fc_kind_name(o->kind));
+  c->model = model;
+  c->unit_capacity = o->unit;
+  c->quantile = o->quantile > 0 ? o->quantile : 0;
+  c->headroom = o->headroom;
+  c->floor_utilization = o->floor_util;
+  c->momentum = o->momentum;
+  c->duration_ms = o->platform == ACT_LAMBDA ? o->duration_ms : 0;
+  c->warmup_ms = ms_of(o->warmup_s);
+  c->stabilization_ms = ms_of(o->stabilization_s);
+  c->min = o->min;
+  c->max = o->max;
+  c->surge_ratio = o->surge_ratio;
+  c->surge_factor = o->surge_factor;
+  c->surge_hold_ms = ms_of(o->surge_hold_s);
 }
 
 /* Builds the baselines and scores every policy on the platform model. */
@@ -530,12 +518,14 @@ static int write_decisions(const char *path, const struct ctl_plan_result *r) {
 int ctl_plan_run(const struct ctl_plan_opts *o, const double *load,
                  size_t n, char **labels, struct ctl_plan_result *r,
                  char *err, size_t errlen) {
-  struct ctl_replay rp = {.load = load, .n = n};
+  struct cfg_target target;
+  struct ctl_replay rp = {.load = load, .n = n, .target = &target};
   int rc;
 
   memset(r, 0, sizeof(*r));
-  plan_cfg(o, &rp.cfg);
-  rp.warmup_steps = steps_of(o->warmup_s, o->step_s);
+  char model[32];
+  plan_target(o, &target, model, sizeof(model));
+  rp.warmup_steps = ctl_settings_steps(target.warmup_ms, target.step_ms);
   if(o->progress && n >= 20000)
     rp.progress = progress;
   rc = ctl_replay_run(&rp, err, errlen);

@@ -6,14 +6,33 @@
 #include "../common/pw_alloc.h"
 #include "../common/pw_clock.h"
 #include "../telemetry/tel_csv.h"
+#include "ctl_loop.h"
+#include "ctl_unit.h"
+
+/* What the replay keeps of each step (the loop's record hook). */
+struct capture {
+  struct ctl_replay *r;
+  size_t i;
+};
+
+static void captured(void *ud, struct ctl_unit *u, int rc,
+                     const struct ctl_step *st) {
+  struct capture *c = ud;
+  struct ctl_replay *r = c->r;
+  (void)rc, (void)st;
+  r->desired[c->i] = (double)u->dec.desired;
+  r->reasons[c->i] = u->dec.reasons;
+  r->quantile[c->i] = u->dec.reasons & CTL_R(FALLBACK)
+                        ? (double)NAN : ctl_target_stats(u->t)->quantile_at_lead;
+}
 
 int ctl_replay_run(struct ctl_replay *r, char *err, size_t errlen) {
-  struct ctl_target *t = NULL;
+  struct ctl_unit *u = NULL;
+  struct ctl_loop *loop = NULL;
   struct tel_source *src = NULL;
   struct act *act = NULL;
-  struct tel_samples smp = {0};
   struct pw_clock clk;
-  int64_t step_ms = (int64_t)(r->cfg.policy.step_s * 1000);
+  int64_t step_ms = r->target->step_ms;
   int rc;
 
   r->desired = pw_calloc(r->n ? r->n : 1, sizeof(double));
@@ -21,52 +40,41 @@ int ctl_replay_run(struct ctl_replay *r, char *err, size_t errlen) {
   r->reasons = pw_calloc(r->n ? r->n : 1, sizeof(unsigned));
   if(!r->desired || !r->quantile || !r->reasons)
     return PW_ENOMEM;
-  rc = ctl_target_new(&r->cfg, &t, err, errlen);
-  if(rc)
-    goto out;
-  rc = tel_csv_new(r->load, r->n, r->cfg.start_ms, step_ms, &src);
+  /* The seam: the trace from the epoch, the platform model. */
+  rc = tel_csv_new(r->load, r->n, 0, step_ms, &src);
   if(rc == 0)
     rc = act_sim_new(r->warmup_steps, &act);
+  if(rc) {
+    tel_source_free(&src);
+    return rc;
+  }
+  rc = ctl_unit_new(r->target, src, act, 0, 0, 0, 0, &u, err, errlen);
+  struct capture cap = {r, 0};
+  struct ctl_loop_hooks hooks = {NULL, captured, &cap};
+  if(rc == 0)
+    rc = ctl_loop_new(&u, 1, 0, &hooks, &loop);
   if(rc)
     goto out;
-  pw_clock_sim(&clk, r->cfg.start_ms);
+  pw_clock_sim(&clk, 0);
   double t0 = pw_clock_mono_ms();
-  int64_t from = r->cfg.start_ms;
   for(size_t i = 0; i < r->n; i++) {
     /* Step i is observed when it ends; the decision is made then. */
-    int64_t now = r->cfg.start_ms + (int64_t)(i + 1) * step_ms;
-    clk.ops->sleep_until(&clk, now);
-    smp.n = 0;
-    rc = tel_fetch(src, from, clk.ops->now_ms(&clk), &smp);
-    if(rc)
-      goto out;
-    from = now;
-    ctl_target_observe(t, smp.ts_ms, smp.v, smp.n);
-    struct ctl_decision d;
-    struct act_capacity cap;
-    rc = ctl_target_tick(t, now, act, &d, &cap);
-    if(rc)
-      goto out;
-    const struct ctl_target_stats *st = ctl_target_stats(t);
-    r->desired[i] = (double)d.desired;
-    r->reasons[i] = d.reasons;
-    r->quantile[i] = d.reasons & CTL_R(FALLBACK) ? (double)NAN
-                                                 : st->quantile_at_lead;
+    clk.ops->sleep_until(&clk, (int64_t)(i + 1) * step_ms);
+    cap.i = i;
+    (void)ctl_loop_tick(loop, clk.ops->now_ms(&clk), 1);
     if(r->progress && (i % 1024 == 0 || i + 1 == r->n))
       r->progress(r->progress_arg, i + 1, r->n);
   }
   r->elapsed_ms = pw_clock_mono_ms() - t0;
-  r->period = ctl_target_period(t, &r->period2);
-  const struct fc_model *m = ctl_target_model(t);
+  r->period = ctl_target_period(u->t, &r->period2);
+  const struct fc_model *m = ctl_target_model(u->t);
   r->have_model = m != NULL;
   r->kind = m ? m->spec.kind : FC_SNAIVE;
-  r->stats = *ctl_target_stats(t);
+  r->stats = *ctl_target_stats(u->t);
 
 out:
-  tel_samples_cleanup(&smp);
-  act_free(&act);
-  tel_source_free(&src);
-  ctl_target_free(&t);
+  ctl_loop_free(&loop);
+  ctl_unit_free(&u);
   return rc;
 }
 

@@ -1,7 +1,11 @@
 /*
- * Replay: runs a load trace through the control loop on a simulated clock,
- * with a CSV source and the sim actuator, and the baseline policies that
- * `prewarm plan` compares it with.
+ * Replay: runs a load trace through the loop engine (ctl_loop, the same
+ * step the daemon runs: feed, model, forecast, decide, actuate) on a
+ * simulated clock.  The seam where a replay differs from the daemon is
+ * here and only here: the source is the trace (a csv source from the
+ * epoch), the actuator is the sim platform model, and the steps run on
+ * the calling thread.  Also the baseline policies `prewarm plan`
+ * compares it with.
  */
 #ifndef CTL_REPLAY_H
 #define CTL_REPLAY_H
@@ -10,13 +14,15 @@
 #include <stdint.h>
 
 #include "../actuators/act_sim.h"
+#include "../config/cfg.h"
 #include "ctl_target.h"
 
 struct ctl_replay {
   /* In. */
   const double *load;       /* n steps, NAN where missing */
   size_t n;
-  struct ctl_target_cfg cfg;
+  const struct cfg_target *target;  /* the settings, as configured
+                                     * (ctl_settings_target()); borrowed */
   int warmup_steps;         /* of the sim actuator */
   void (*progress)(void *arg, size_t done, size_t total);
   void *progress_arg;

@@ -18,7 +18,7 @@
 
 static const char run_usage[] =
   "usage: prewarm run --config FILE [--dry-run] [--listen ADDR:PORT] "
-  "[--once]\n"
+  "[--once | --replay]\n"
   "\n"
   "Runs the control loop for every target in FILE: reads load, forecasts,\n"
   "decides and sets capacity; serves /metrics, /healthz, /readyz and\n"
@@ -29,6 +29,12 @@ static const char run_usage[] =
   "  --listen ADDR:PORT   override the configured listen address\n"
   "  --once               one tick for every target, print the decisions\n"
   "                       as JSON lines, and exit\n"
+  "  --replay             run the loop on a simulated clock over the\n"
+  "                       targets' csv or demo histories, from their first\n"
+  "                       row (nothing before it), one tick a step, as\n"
+  "                       fast as it goes, then exit: the decisions go to\n"
+  "                       the decision log (prewarm log show), the same\n"
+  "                       as prewarm plan's for the same history and policy\n"
   "SIGTERM or SIGINT stops after the actuation in flight.\n";
 
 static volatile sig_atomic_t stopping, reloading;
@@ -36,6 +42,7 @@ static volatile sig_atomic_t stopping, reloading;
 static void on_stop(int sig) {
   (void)sig;
   stopping = 1;
+  pw_http_stop();  /* reads in flight are abandoned, no retry starts */
 }
 
 static void on_hup(int sig) {
@@ -119,7 +126,7 @@ int ctl_check_config_main(int argc, char **argv) {
 
 struct run_opts {
   const char *config, *listen;
-  int dry_run, once;
+  int dry_run, once, replay;
 };
 
 static int parse(int argc, char **argv, struct run_opts *o) {
@@ -128,6 +135,7 @@ static int parse(int argc, char **argv, struct run_opts *o) {
     {"dry-run", no_argument, NULL, 'd'},
     {"listen", required_argument, NULL, 'l'},
     {"once", no_argument, NULL, '1'},
+    {"replay", no_argument, NULL, 'r'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
   int ch;
@@ -140,6 +148,7 @@ static int parse(int argc, char **argv, struct run_opts *o) {
     case 'd': o->dry_run = 1; break;
     case 'l': o->listen = optarg; break;
     case '1': o->once = 1; break;
+    case 'r': o->replay = 1; break;
     case 'h': fputs(run_usage, stdout); return -1;
     default:
       return ctl_cli_fail("run", "unknown or incomplete option %s (see "
@@ -151,6 +160,8 @@ static int parse(int argc, char **argv, struct run_opts *o) {
   if(!o->config)
     return ctl_cli_fail("run", "--config FILE is required (try "
                         "config/examples/local.yaml)");
+  if(o->once && o->replay)
+    return ctl_cli_fail("run", "--once and --replay cannot be combined");
   return 0;
 }
 
@@ -158,7 +169,7 @@ static int parse(int argc, char **argv, struct run_opts *o) {
 static int run_once(struct ctl_daemon *d, int64_t now) {
   struct pw_buf b;
   const char *ct;
-  int bad = ctl_daemon_tick(d, now);
+  int bad = ctl_daemon_tick(d, now, 1);
   pw_buf_init(&b, 64u << 20);
   unsigned st = ctl_daemon_get(d, "/api/v1/targets", &b, &ct);
   if(st == 200)
@@ -217,70 +228,120 @@ static void reload(struct holder *h, int64_t now) {
   struct cfg *c = NULL;
   struct ctl_daemon *nd = NULL;
   char err[512] = "";
+  size_t kept = 0;
   pw_buf_init(&errors, 1u << 20);
+  struct ctl_daemon_opts o = {.dry_run = h->dry_run};
   int rc = cfg_load(h->path, &c, &errors);
   if(rc == 0)
-    rc = ctl_daemon_reload(h->d, c, h->dry_run, now, h->rw, &nd, err,
-                           sizeof(err));
-  if(rc) {
+    rc = ctl_daemon_reload(h->d, c, &o, now, h->rw, &nd, err, sizeof(err));
+  if(rc == 0) {
+    ctl_daemon_set_lease(nd, h->lease);
+    ctl_daemon_set_stop(nd, &stopping);
+    /* The old loop stops first (its steps in flight finish; it goes on
+     * serving its snapshots); the move and the swap are then memory
+     * only, under the holder's lock, which the server takes to read. */
+    ctl_daemon_drain(h->d);
+    pthread_mutex_lock(&h->mu);
+    struct ctl_daemon *old = h->d;
+    rc = ctl_daemon_adopt(nd, old, &kept, err, sizeof(err));
+    if(rc == 0)
+      h->d = nd;
+    pthread_mutex_unlock(&h->mu);
+    if(rc == 0) {
+      h->reloads_ok++;
+      warn_start_only(ctl_daemon_cfg(old), ctl_daemon_cfg(nd));
+      ctl_daemon_free(&old);
+      enum pw_log_level lvl;
+      if(!getenv("PREWARM_LOG_LEVEL") &&
+         pw_log_level_parse(ctl_daemon_cfg(nd)->log_level, &lvl) == 0)
+        pw_log_threshold = lvl;
+      pw_logf(PW_LOG_INFO,
+              PW_LF(PW_LF_STR("path", h->path),
+                    PW_LF_NUM("targets",
+                              (double)ctl_daemon_cfg(nd)->ntargets),
+                    PW_LF_NUM("kept", (double)kept)),
+              "configuration reloaded");
+    } else {
+      /* The workers could not start: the process cannot go on safely
+       * with half a daemon; say so and stop (the Deployment restarts
+       * it). */
+      pw_logf(PW_LOG_ERROR, PW_LF(PW_LF_STR("error", err)),
+              "reload: cannot start the new loop, stopping");
+      ctl_daemon_free(&nd);
+      stopping = 1;
+    }
+  } else {
     h->reloads_refused++;
     pw_logf(PW_LOG_ERROR,
             PW_LF(PW_LF_STR("path", h->path),
                   PW_LF_STR("error", errors.len ? pw_buf_str(&errors) : err)),
             "reload refused, the running configuration stays");
-  } else {
-    h->reloads_ok++;
-    warn_start_only(ctl_daemon_cfg(h->d), ctl_daemon_cfg(nd));
-    enum pw_log_level lvl;
-    if(!getenv("PREWARM_LOG_LEVEL") &&
-       pw_log_level_parse(ctl_daemon_cfg(nd)->log_level, &lvl) == 0)
-      pw_log_threshold = lvl;
-    ctl_daemon_set_lease(nd, h->lease);
-    ctl_daemon_set_stop(nd, &stopping);
-    /* Under the holder's lock: the server reads the old daemon until the
-     * swap, and the adoption empties its targets. */
-    pthread_mutex_lock(&h->mu);
-    struct ctl_daemon *old = h->d;
-    size_t kept = ctl_daemon_adopt(nd, old);
-    h->d = nd;
-    pthread_mutex_unlock(&h->mu);
-    ctl_daemon_free(&old);
-    pw_logf(PW_LOG_INFO,
-            PW_LF(PW_LF_STR("path", h->path),
-                  PW_LF_NUM("targets", (double)ctl_daemon_cfg(nd)->ntargets),
-                  PW_LF_NUM("kept", (double)kept)),
-            "configuration reloaded");
   }
   ctl_daemon_set_reloads(h->d, h->reloads_ok, h->reloads_refused);
   pw_buf_cleanup(&errors);
 }
 
+/*
+ * The loop thread: a tick every tick_ms on the (scaled) wall clock.  It
+ * only hands targets to the workers, so it is never held up by a slow
+ * source, actuator or store; between ticks it polls for signals every
+ * 50 ms.
+ */
 static int loop(struct holder *h) {
   const struct cfg *c = ctl_daemon_cfg(h->d);
-  int64_t w0 = wall_ms();
+  struct pw_clock clk;
   double speed = c->speed > 0 ? c->speed : 1;
+  pw_clock_scaled(&clk, speed);
   pw_logf(PW_LOG_INFO,
           PW_LF(PW_LF_NUM("targets", (double)c->ntargets),
                 PW_LF_NUM("tick_ms", (double)tick_of(c)),
                 PW_LF_NUM("speed", speed)),
           "running");
   while(!stopping) {
-    int64_t now = w0 + (int64_t)((double)(wall_ms() - w0) * speed);
+    int64_t now = clk.ops->now_ms(&clk);
     if(reloading) {
       reloading = 0;
       reload(h, now);
+      continue;
     }
-    struct ctl_daemon *d = h->d;  /* only this thread swaps it */
-    int64_t tick = tick_of(ctl_daemon_cfg(d));
-    (void)ctl_daemon_tick(d, now);
-    /* Sleep to the next tick in small steps, to stop promptly. */
-    double until = pw_clock_mono_ms() + (double)tick / speed;
-    while(!stopping && !reloading && pw_clock_mono_ms() < until)
-      pw_sleep_ms(50);
+    (void)ctl_daemon_tick(h->d, now, 0);
+    int64_t until = now + tick_of(ctl_daemon_cfg(h->d));
+    while(!stopping && !reloading && clk.ops->now_ms(&clk) < until) {
+      int64_t step = (int64_t)(50 * speed);
+      int64_t t = clk.ops->now_ms(&clk) + step;
+      clk.ops->sleep_until(&clk, t < until ? t : until);
+    }
   }
+  pw_log(PW_LOG_INFO, "stopping: waiting for the actuations in flight");
+  ctl_daemon_drain(h->d);
   pw_log(PW_LOG_INFO, "stopping: flushing the store");
   ctl_daemon_flush(h->d);
   return CTL_EXIT_OK;
+}
+
+/*
+ * --replay: the targets' histories on a simulated clock from the epoch,
+ * one tick a step (the smallest), every target stepped in order, until
+ * the longest history is over.
+ */
+static int run_replay(struct ctl_daemon *d) {
+  int64_t end = ctl_daemon_replay_end(d);
+  if(end < 0)
+    return ctl_cli_fail("run", "--replay needs every target's source to "
+                        "be csv or demo");
+  struct pw_clock clk;
+  pw_clock_sim(&clk, 0);
+  int64_t tick = tick_of(ctl_daemon_cfg(d)), steps = 0;
+  int bad = 0;
+  while(!stopping && clk.ops->now_ms(&clk) < end) {
+    clk.ops->sleep_until(&clk, clk.ops->now_ms(&clk) + tick);
+    bad += ctl_daemon_tick(d, clk.ops->now_ms(&clk), 1) != 0;
+    steps++;
+  }
+  ctl_daemon_flush(d);
+  pw_logf(PW_LOG_INFO, PW_LF(PW_LF_NUM("ticks", (double)steps)),
+          "replay done");
+  return bad ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }
 
 /* Leader election when configured: the identity from the named
@@ -336,7 +397,7 @@ int ctl_run_main(int argc, char **argv) {
     pw_buf_rtrim(&tb);
     token = tb.p;
   }
-  if(!once) {
+  if(!once && !o.replay) {
     /* From here on: a SIGHUP while the targets are built is a reload
      * once they are (not the default action, which ends the process),
      * and a SIGTERM stops before the first tick. */
@@ -350,14 +411,16 @@ int ctl_run_main(int argc, char **argv) {
     free(token);
     return CTL_EXIT_FAIL;
   }
-  rc = ctl_daemon_new(c, o.dry_run, wall_ms(), rw, &d, err, sizeof(err));
+  struct ctl_daemon_opts dopts = {.dry_run = o.dry_run, .replay = o.replay};
+  rc = ctl_daemon_new(c, &dopts, o.replay ? 0 : wall_ms(), rw, &d, err,
+                      sizeof(err));
   if(rc) {
     tel_rw_free(&rw);
     free(token);
     return ctl_cli_fail("run", "%s", err);
   }
-  if(once) {
-    rc = run_once(d, wall_ms());
+  if(once || o.replay) {
+    rc = once ? run_once(d, wall_ms()) : run_replay(d);
     ctl_daemon_free(&d);
     tel_rw_free(&rw);
     free(token);
@@ -389,11 +452,11 @@ int ctl_run_main(int argc, char **argv) {
   ctl_daemon_set_lease(d, hd.lease);
   ctl_daemon_set_stop(d, &stopping);
   rc = loop(&hd);
-  /* The actuation in flight has finished: give the lease up for the
-   * other replica, then stop serving. */
+  /* The actuations in flight have finished: stop serving, then give the
+   * lease up for the other replica. */
+  ctl_http_stop(&h);
   ctl_daemon_set_lease(hd.d, NULL);
   ctl_lease_stop(&hd.lease);
-  ctl_http_stop(&h);
   ctl_daemon_free(&hd.d);
   tel_rw_free(&rw);
   pthread_mutex_destroy(&hd.mu);

@@ -59,3 +59,10 @@ int tel_csv_new(const double *values, size_t n, int64_t start_ms,
   *out = &c->base;
   return 0;
 }
+
+int64_t tel_csv_end_ms(const struct tel_source *src) {
+  if(src->ops != &csv_ops)
+    return -1;
+  const struct csv_source *c = (const struct csv_source *)src;
+  return c->start_ms + (int64_t)c->n * c->step_ms;
+}

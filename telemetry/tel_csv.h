@@ -15,4 +15,8 @@
 int tel_csv_new(const double *values, size_t n, int64_t start_ms,
                 int64_t step_ms, struct tel_source **out) PW_WUR;
 
+/* The end of a csv source's rows (the start of the step after its last
+ * row), or -1 when src is not a csv source. */
+int64_t tel_csv_end_ms(const struct tel_source *src);
+
 #endif

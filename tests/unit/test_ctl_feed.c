@@ -7,6 +7,7 @@
 
 #include "../../common/pw_alloc.h"
 #include "../../controller/ctl_feed.h"
+#include "../../controller/ctl_settings.h"
 #include "../../telemetry/tel_csv.h"
 #include "test_util.h"
 
@@ -44,19 +45,23 @@ static void every_value_once_despite_failures(void **state) {
   struct tel_source *csv = NULL;
   ASSERT_OK(tel_csv_new(v, N, t0, STEP, &csv));
   struct flaky fl = {{&flaky_ops, "", 0, 0}, csv, 0};
-  struct ctl_target_cfg c = {0};
+  struct ctl_target_cfg c;
   struct ctl_target *t = NULL;
+  struct ctl_schedule *sched = NULL;
+  struct cfg_target target;
   char err[128];
-  c.policy = (struct ctl_policy){
-    .unit_capacity = 10, .step_s = 60, .lead_steps = 2, .quantile = 0.95,
-    .floor_utilization = 1, .fallback_utilization = 1, .max = 1000,
-    .max_error_ratio = 2, .momentum = 1};
-  c.model_auto = 1;
-  c.refit_steps = 60;
-  c.reselect_steps = 1440;
-  c.history_steps = 1440;
-  c.fit_seasons = 7;
-  c.start_ms = t0;
+  /* Configured as a file would (the rest the defaults). */
+  cfg_target_defaults(&target);
+  target.actuator = CFG_ACT_KUBERNETES;
+  target.step_ms = STEP;
+  target.warmup_ms = STEP;
+  target.unit_capacity = 10;
+  target.floor_utilization = 1;
+  target.stabilization_ms = 0;
+  target.history_ms = 86400000;
+  target.max = 1000;
+  ASSERT_OK(ctl_settings_target(&target, t0, 0, &c, &sched));
+  c.policy.fallback_utilization = 1;  /* a fallback asks for the load */
   ASSERT_OK(ctl_target_new(&c, &t, err, sizeof(err)));
   struct ctl_feed f;
   /* Start 100 steps in, with 100 steps of history to backfill. */
@@ -90,6 +95,7 @@ static void every_value_once_despite_failures(void **state) {
   assert_true(ctl_feed_stale(&f, now, 3));
   ctl_feed_cleanup(&f);
   ctl_target_free(&t);
+  pw_free(sched);
   tel_source_free(&csv);
 }
 

@@ -10,17 +10,23 @@
 #include "../../controller/ctl_replay.h"
 #include "test_util.h"
 
+/* A Kubernetes target of 5-minute steps, configured as a file would with
+ * these keys (the rest the defaults). */
+static struct cfg_target target;
+
 static struct ctl_replay make(const double *load, size_t n) {
-  struct ctl_replay r = {.load = load, .n = n, .warmup_steps = 1};
-  r.cfg.policy = (struct ctl_policy){
-    .unit_capacity = 500, .step_s = 300, .lead_steps = 2, .quantile = 0.95,
-    .floor_utilization = 1, .fallback_utilization = 0.7, .max = 1000000,
-    .stabilization_steps = 0, .max_error_ratio = 2, .momentum = 1};
-  r.cfg.model_auto = 1;
-  r.cfg.refit_steps = 12;
-  r.cfg.reselect_steps = 288;
-  r.cfg.history_steps = 4032;
-  r.cfg.fit_seasons = 7;
+  struct ctl_replay r = {.load = load, .n = n, .warmup_steps = 1,
+                         .target = &target};
+  static char name[] = "t";
+  cfg_target_defaults(&target);
+  target.name = name;
+  target.actuator = CFG_ACT_KUBERNETES;
+  target.step_ms = 300000;
+  target.warmup_ms = 300000;
+  target.unit_capacity = 500;
+  target.floor_utilization = 1;
+  target.stabilization_ms = 0;
+  target.max = 1000000;
   return r;
 }
 
@@ -57,7 +63,7 @@ static void bad_config_is_refused(void **state) {
   double load[10] = {0};
   char err[128];
   struct ctl_replay r = make(load, 10);
-  r.cfg.policy.unit_capacity = 0;
+  target.unit_capacity = 0;
   assert_int_equal(ctl_replay_run(&r, err, sizeof(err)), PW_EINVAL);
   assert_non_null(strstr(err, "unit capacity"));
   ctl_replay_cleanup(&r);

@@ -5,6 +5,7 @@
  */
 #include "../../actuators/act_actuator.h"
 #include "../../common/pw_alloc.h"
+#include "../../controller/ctl_settings.h"
 #include "../../controller/ctl_target.h"
 #include "test_util.h"
 
@@ -60,20 +61,28 @@ static void fake_free(struct act *a) {
 static const struct act_ops fake_ops = {"fake", fake_get, fake_plan,
                                         fake_set, fake_free};
 
+static struct cfg_target target;
+static struct ctl_schedule *sched;
+
 static struct ctl_target *make(long min) {
-  struct ctl_target_cfg c = {0};
+  struct ctl_target_cfg c;
   struct ctl_target *t = NULL;
   char err[128];
-  c.policy = (struct ctl_policy){
-    .unit_capacity = 10, .step_s = 60, .lead_steps = 2, .quantile = 0.95,
-    .floor_utilization = 1, .fallback_utilization = 1, .min = min,
-    .max = 1000, .stabilization_steps = 0, .max_error_ratio = 2,
-    .momentum = 1};
-  c.model_auto = 1;
-  c.refit_steps = 60;
-  c.reselect_steps = 1440;
-  c.history_steps = 1440;
-  c.fit_seasons = 7;
+  /* Configured as a file would (the rest the defaults). */
+  cfg_target_defaults(&target);
+  target.actuator = CFG_ACT_KUBERNETES;
+  target.step_ms = 60000;
+  target.warmup_ms = 60000;
+  target.unit_capacity = 10;
+  target.floor_utilization = 1;
+  target.stabilization_ms = 0;
+  target.history_ms = 86400000;
+  target.min = min;
+  target.max = 1000;
+  pw_free(sched);
+  ASSERT_OK(ctl_settings_target(&target, 0, 0, &c, &sched));
+  /* This test's own choice: a fallback asks for exactly the load. */
+  c.policy.fallback_utilization = 1;
   ASSERT_OK(ctl_target_new(&c, &t, err, sizeof(err)));
   return t;
 }
@@ -129,5 +138,7 @@ int main(void) {
     cmocka_unit_test(actuator_reasons_reach_the_decision),
     cmocka_unit_test(a_refusal_is_a_reason),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  pw_free(sched);
+  return rc;
 }

@@ -1,0 +1,232 @@
+/*
+ * The daemon's read-only HTTP endpoints: /api/v1/targets[/NAME[/history]]
+ * (JSON), /healthz, /readyz, /ui, and the routing of GET requests to
+ * them and to /metrics.  Everything comes from the targets' published
+ * snapshots and the loop's statistics: a handler never waits on I/O, a
+ * fit or a target's step, and several may run at once.
+ */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/pw_clock.h"
+#include "ctl_daemon_int.h"
+#include "ctl_ui.h"
+
+#define NaN ((double)NAN)
+
+static int json_num(struct pw_buf *b, const char *key, double v, int comma) {
+  if(!isfinite(v))
+    return pw_buf_printf(b, "\"%s\":null%s", key, comma ? "," : "");
+  return pw_buf_printf(b, "\"%s\":%.10g%s", key, v, comma ? "," : "");
+}
+
+static int json_array(struct pw_buf *b, const char *key, const double *v,
+                      size_t n) {
+  int rc = pw_buf_printf(b, ",\"%s\":[", key);
+  for(size_t k = 0; rc == 0 && k < n; k++)
+    rc = isfinite(v[k]) ? pw_buf_printf(b, "%s%.6g", k ? "," : "", v[k])
+                        : pw_buf_printf(b, "%snull", k ? "," : "");
+  return rc ? rc : pw_buf_append(b, "]", 1);
+}
+
+/* One target; with path, the forecast over the lead window too.  Called
+ * with the unit's publish lock held. */
+static int target_json(const struct ctl_unit *u, const struct ctl_snap *z,
+                       int64_t now_ms, struct pw_buf *b, int path) {
+  char reasons[256] = "";
+  int rc = pw_buf_printf(b, "{\"name\":");
+  if(rc == 0)
+    rc = pw_buf_json_str(b, u->c->name);
+  if(rc == 0)
+    rc = pw_buf_printf(b, ",\"step_seconds\":%lld,",
+                       (long long)(u->c->step_ms / 1000));
+  if(rc == 0)
+    rc = json_num(b, "desired", z->have ? (double)z->desired : NaN, 1);
+  if(rc == 0)
+    rc = json_num(b, "requested", z->have && z->requested >= 0
+                                    ? (double)z->requested : NaN, 1);
+  if(rc == 0)
+    rc = json_num(b, "ready", z->have && z->ready >= 0 ? (double)z->ready
+                                                       : NaN, 1);
+  if(rc == 0)
+    rc = json_num(b, "load", z->load, 1);
+  if(rc == 0)
+    rc = json_num(b, "forecast_error_ratio", z->error_ratio, 1);
+  ctl_reasons_format(z->reasons, reasons, sizeof(reasons));
+  if(rc == 0)
+    rc = pw_buf_printf(b, "\"decided_at_ms\":%lld,\"reasons\":",
+                       (long long)z->at_ms);
+  if(rc == 0)
+    rc = pw_buf_json_str(b, reasons);
+  if(rc == 0)
+    rc = pw_buf_printf(b, ",\"stale\":%s,\"source_error\":",
+                       ctl_snap_stale(z, u->feed.lag_ms, now_ms) ? "true"
+                                                                 : "false");
+  if(rc == 0)
+    rc = pw_buf_json_str(b, z->src_why);
+  if(rc == 0)
+    rc = pw_buf_printf(b, ",\"actuation\":\"%s\",\"actuator\":",
+                       z->have ? ctl_act_result_names[z->act_last] : "");
+  if(rc == 0)
+    rc = pw_buf_json_str(b, z->act_why);
+  if(rc == 0 && path && z->path_h) {
+    rc = json_array(b, "forecast_mean", z->path_mean, (size_t)z->path_h);
+    if(rc == 0)
+      rc = json_array(b, "forecast_upper", z->path_upper, (size_t)z->path_h);
+  }
+  return rc ? rc : pw_buf_append(b, "}", 1);
+}
+
+/* /api/v1/targets/NAME/history: the last CTL_SNAP_HIST steps of load from
+ * the target's series (backfilled history included), the outlook, and
+ * the recent ticks, oldest first.  Called with the publish lock held. */
+static int history_json(const struct ctl_unit *u, const struct ctl_snap *z,
+                        struct pw_buf *b) {
+  int rc = pw_buf_printf(b, "{\"name\":");
+  if(rc == 0)
+    rc = pw_buf_json_str(b, u->c->name);
+  if(rc == 0)
+    rc = pw_buf_printf(b, ",\"unit_capacity\":%.10g,\"step_ms\":%lld,"
+                       "\"load_start_ms\":%lld", u->c->unit_capacity,
+                       (long long)z->step_ms, (long long)z->load_start_ms);
+  if(rc == 0)
+    rc = json_array(b, "load", z->load_hist, z->nload);
+  if(rc == 0)
+    rc = pw_buf_printf(b, ",\"outlook_start_ms\":%lld",
+                       (long long)z->outlook_start_ms);
+  if(rc == 0)
+    rc = json_array(b, "outlook_mean", z->out_mean, z->nout);
+  if(rc == 0)
+    rc = json_array(b, "outlook_upper", z->out_upper, z->nout);
+  if(rc == 0)
+    rc = json_array(b, "outlook_capacity", z->out_cap, z->nout);
+  if(rc == 0)
+    rc = pw_buf_printf(b, ",\"ticks\":[");
+  for(size_t i = 0; rc == 0 && i < z->npoints; i++) {
+    const struct ctl_snap_point *p =
+      &z->points[(z->head + CTL_SNAP_HIST - z->npoints + i) % CTL_SNAP_HIST];
+    char reasons[256];
+    ctl_reasons_format(p->reasons, reasons, sizeof(reasons));
+    rc = pw_buf_printf(b, "%s{\"t\":%lld,\"desired\":%ld,\"ready\":%ld,"
+                       "\"reasons\":", i ? "," : "", (long long)p->ts_ms,
+                       p->desired, p->ready);
+    if(rc == 0)
+      rc = pw_buf_json_str(b, reasons);
+    if(rc == 0)
+      rc = pw_buf_append(b, "}", 1);
+  }
+  return rc ? rc : pw_buf_printf(b, "]}\n");
+}
+
+static unsigned api(struct ctl_daemon *d, const char *url,
+                    struct pw_buf *b) {
+  const char *name = url + strlen("/api/v1/targets");
+  int64_t now = atomic_load(&d->now_ms);
+  if(*name == '\0') {
+    int rc = pw_buf_printf(b, "{\"targets\":[");
+    for(size_t i = 0; rc == 0 && i < d->n; i++) {
+      struct ctl_unit *u = d->units[i];
+      if(i)
+        rc = pw_buf_append(b, ",", 1);
+      if(rc == 0)
+        rc = target_json(u, ctl_unit_snap_lock(u), now, b, 0);
+      ctl_unit_snap_unlock(u);
+    }
+    if(rc == 0)
+      rc = pw_buf_printf(b, "]}\n");
+    return rc ? 500 : 200;
+  }
+  if(*name != '/')
+    return 0;
+  size_t len = strcspn(name + 1, "/");
+  int hist = strcmp(name + 1 + len, "/history") == 0;
+  if(name[1 + len] && !hist)
+    return 0;
+  for(size_t i = 0; i < d->n; i++) {
+    struct ctl_unit *u = d->units[i];
+    if(strlen(u->c->name) != len || strncmp(u->c->name, name + 1, len) != 0)
+      continue;
+    const struct ctl_snap *z = ctl_unit_snap_lock(u);
+    int rc = hist ? history_json(u, z, b) : target_json(u, z, now, b, 1);
+    ctl_unit_snap_unlock(u);
+    return rc || (!hist && pw_buf_append(b, "\n", 1)) ? 500 : 200;
+  }
+  return pw_buf_printf(b, "{\"error\":\"no such target\"}\n") ? 500 : 404;
+}
+
+/*
+ * Alive: the loop has dispatched a tick, and some target finished a step,
+ * within three of its intervals plus 30 s (or it has not started yet).
+ * The loop thread never waits on I/O, so it stops dispatching only when
+ * the process is wedged; steps stop finishing when every worker is stuck.
+ */
+static unsigned healthz(struct ctl_daemon *d, struct pw_buf *body) {
+  struct ctl_loop_stats st;
+  ctl_loop_stats(d->loop, &st);
+  double every = (double)ctl_daemon_tick_ms(d->cfg) /
+                 (d->cfg->speed > 0 ? d->cfg->speed : 1);
+  double bound = 3 * every + 30000, now = pw_clock_mono_ms();
+  const char *why = NULL;
+  double since = 0;
+  if(st.ticks && now - st.last_tick_mono_ms > bound) {
+    why = "the loop has not ticked";
+    since = now - st.last_tick_mono_ms;
+  } else if(st.steps && d->n && now - st.last_step_mono_ms > bound) {
+    why = "no target has finished a step";
+    since = now - st.last_step_mono_ms;
+  }
+  if(why)
+    return pw_buf_printf(body, "%s for %.0f s\n", why, since / 1000) ? 500
+                                                                      : 503;
+  return pw_buf_printf(body, "ok\n") ? 500 : 200;
+}
+
+/* Ready: every target's decisions are current, i.e. its source has
+ * answered and it is not stale (no new data for CTL_STALE_STEPS steps). */
+static unsigned readyz(struct ctl_daemon *d, struct pw_buf *body) {
+  size_t answered = 0, stale = 0;
+  const char *first = NULL;
+  int64_t now = atomic_load(&d->now_ms);
+  for(size_t i = 0; i < d->n; i++) {
+    struct ctl_unit *u = d->units[i];
+    const struct ctl_snap *z = ctl_unit_snap_lock(u);
+    int a = z->answered, s = ctl_snap_stale(z, u->feed.lag_ms, now);
+    ctl_unit_snap_unlock(u);
+    answered += a != 0;
+    if(a && s && !stale++)
+      first = u->c->name;
+  }
+  unsigned status = answered == d->n && stale == 0 ? 200 : 503;
+  int rc = pw_buf_printf(body, "%zu of %zu sources answered; %zu stale "
+                         "(no new data for %d steps)%s%s\n", answered, d->n,
+                         stale, CTL_STALE_STEPS, first ? ", first: " : "",
+                         first ? first : "");
+  return rc ? 500 : status;
+}
+
+unsigned ctl_daemon_get(void *ud, const char *url, struct pw_buf *body,
+                        const char **content_type) {
+  struct ctl_daemon *d = ud;
+  if(strcmp(url, "/metrics") == 0) {
+    *content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return ctl_metrics_render(d, body) ? 500 : 200;
+  }
+  if(strcmp(url, "/healthz") == 0)
+    return healthz(d, body);
+  if(strcmp(url, "/readyz") == 0)
+    return readyz(d, body);
+  if(strcmp(url, "/ui") == 0 || strcmp(url, "/") == 0) {
+    *content_type = "text/html; charset=utf-8";
+    for(size_t i = 0; ctl_ui_page[i]; i++)
+      if(pw_buf_append(body, ctl_ui_page[i], strlen(ctl_ui_page[i])))
+        return 500;
+    return 200;
+  }
+  if(strncmp(url, "/api/v1/targets", 15) == 0) {
+    *content_type = "application/json";
+    return api(d, url, body);
+  }
+  return 0;
+}

@@ -1,0 +1,81 @@
+#include "ctl_settings.h"
+
+#include <string.h>
+
+#include "../common/pw_alloc.h"
+
+int ctl_settings_steps(int64_t ms, int64_t step_ms) {
+  return (int)((ms + step_ms - 1) / step_ms);
+}
+
+double ctl_settings_quantile(const struct cfg_target *c) {
+  if(c->quantile > 0)
+    return c->quantile;
+  return c->actuator == CFG_ACT_LAMBDA ? CTL_QUANTILE_LAMBDA
+                                       : CTL_QUANTILE_KUBERNETES;
+}
+
+static struct ctl_policy policy_of(const struct cfg_target *c) {
+  int lambda = c->actuator == CFG_ACT_LAMBDA;
+  int w = ctl_settings_steps(c->warmup_ms, c->step_ms);
+  int stab = ctl_settings_steps(c->stabilization_ms, c->step_ms);
+  int hold = ctl_settings_steps(c->surge_hold_ms, c->step_ms);
+  return (struct ctl_policy){
+    .unit_capacity = c->unit_capacity,
+    .duration_ms = lambda ? c->duration_ms : 0,
+    .step_s = (double)c->step_ms / 1000.0,
+    /* Under the platform model a request made at step t serves steps t
+     * to t + w; as DESIGN's lead time, each decision covers one tick more
+     * (w + 1 steps), which also absorbs a timer firing a step early. */
+    .lead_steps = w + 1,
+    .quantile = ctl_settings_quantile(c),
+    .headroom = c->headroom,
+    .floor_utilization = lambda ? 0 : c->floor_utilization,
+    .fallback_utilization = lambda ? 0 : CTL_FALLBACK_UTILIZATION,
+    .min = c->min,
+    .max = c->max,
+    .budget_instance_hours = c->budget_instance_hours,
+    /* The window includes the current step, as the HPA's does. */
+    .stabilization_steps = stab > 0 ? stab - 1 : 0,
+    .max_error_ratio = lambda ? CTL_MAX_ERROR_RATIO_LAMBDA
+                              : CTL_MAX_ERROR_RATIO_KUBERNETES,
+    .momentum = c->momentum,
+    .surge_ratio = c->surge_ratio,
+    .surge_factor = c->surge_factor,
+    .surge_hold_steps = hold > 0 ? hold : 1};
+}
+
+int ctl_settings_target(const struct cfg_target *c, int64_t start_ms,
+                        double phase, struct ctl_target_cfg *tc,
+                        struct ctl_schedule **sched) {
+  memset(tc, 0, sizeof(*tc));
+  *sched = pw_calloc(c->nschedules ? c->nschedules : 1, sizeof(**sched));
+  if(!*sched)
+    return PW_ENOMEM;
+  for(size_t i = 0; i < c->nschedules; i++)
+    (*sched)[i] = (struct ctl_schedule){c->schedules[i].start_ms,
+                                        c->schedules[i].end_ms,
+                                        c->schedules[i].min};
+  tc->policy = policy_of(c);
+  tc->policy.schedules = *sched;
+  tc->policy.nschedules = (int)c->nschedules;
+  tc->period = c->period;
+  tc->model_auto = !c->model || strcmp(c->model, "auto") == 0;
+  if(!tc->model_auto && fc_kind_parse(c->model, &tc->kind)) {
+    pw_free(*sched);
+    *sched = NULL;
+    return PW_EINVAL;
+  }
+  tc->refit_steps = ctl_settings_steps(c->refit_ms, c->step_ms);
+  if(tc->refit_steps < 1)
+    tc->refit_steps = 1;
+  int day = ctl_settings_steps(CTL_RESELECT_MS, c->step_ms);
+  tc->reselect_steps = day > tc->refit_steps ? day : tc->refit_steps;
+  tc->history_steps = ctl_settings_steps(c->history_ms, c->step_ms);
+  if(tc->history_steps < CTL_MIN_HISTORY_STEPS)
+    tc->history_steps = CTL_MIN_HISTORY_STEPS;
+  tc->fit_seasons = CTL_FIT_SEASONS;
+  tc->start_ms = start_ms;
+  tc->phase = phase;
+  return 0;
+}

@@ -1,0 +1,75 @@
+/*
+ * A target's loop settings from its configuration: the one place where a
+ * configured target becomes the policy, model and schedule settings the
+ * loop runs with.  The daemon, `prewarm plan` (which states its flags as a
+ * struct cfg_target), the tests and the benchmarks all go through it, so
+ * no default is restated anywhere else.
+ */
+#ifndef CTL_SETTINGS_H
+#define CTL_SETTINGS_H
+
+#include <stdint.h>
+
+#include "../config/cfg.h"
+#include "ctl_target.h"
+
+/*
+ * The defaults and fixed constants, each with the evidence behind it.
+ */
+
+/* The forecast quantile provisioned when the configuration names none.
+ * A cold start hits a user's request, and a sparse function's forecast at
+ * 0.95 often rounds down to no environment at all, so Lambda provisions
+ * at 0.99 (Azure 2019 trace: the 75th-percentile cold-start fraction
+ * 0.148 at 0.95, 0.090 at 0.99, for 6% more instance-seconds). */
+#define CTL_QUANTILE_KUBERNETES 0.95
+#define CTL_QUANTILE_LAMBDA 0.99
+
+/* The utilisation a fallback decision (no usable forecast) provisions
+ * for: the HPA's customary target. */
+#define CTL_FALLBACK_UTILIZATION 0.7
+
+/* Fall back when the forecast's recent error at the lead time exceeds
+ * this multiple of persistence's.  On Lambda a fallback provisions
+ * nothing, and an intermittent function's smeared forecast piles up small
+ * errors where persistence's zeros have none, so only a model four times
+ * worse is dropped (Azure 2019: 75th-percentile cold-start fraction 0.096
+ * at 2, 0.069 at 4, for 0.4% more instance-seconds). */
+#define CTL_MAX_ERROR_RATIO_KUBERNETES 2.0
+#define CTL_MAX_ERROR_RATIO_LAMBDA 4.0
+
+/* The fewest steps of history a target keeps, whatever forecast.history
+ * says: the period detector and the error tracker need this many. */
+#define CTL_MIN_HISTORY_STEPS 64
+
+/* Seasons of the longest period in one fit: a week of a daily cycle,
+ * enough for the seasonal indices and short enough to follow a change. */
+#define CTL_FIT_SEASONS 7
+
+/* The period and the model are chosen again once a day (or at every
+ * refit, when refits are rarer). */
+#define CTL_RESELECT_MS 86400000
+
+/* Steps covering ms, rounded up. */
+int ctl_settings_steps(int64_t ms, int64_t step_ms);
+
+/* The quantile c provisions: its own, or its platform's default. */
+double ctl_settings_quantile(const struct cfg_target *c);
+
+/*
+ * Fills *tc for the target configured as c, whose series starts at
+ * start_ms.  phase in [0, 1) spreads refits of many targets over the
+ * refit interval (0 for one target or a replay).  The schedules are
+ * allocated into *sched (the caller frees it with pw_free() after the
+ * target is gone: tc->policy.schedules points into it).  Platform rules:
+ * on Lambda only the forecast provisions (no reactive floor, no
+ * fallback), since Lambda scales on demand by itself and provisioned
+ * concurrency that follows current load only takes that traffic from
+ * warm on-demand environments.  0, PW_ENOMEM, or PW_EINVAL for a model
+ * name that does not parse (config/ has checked it).
+ */
+int ctl_settings_target(const struct cfg_target *c, int64_t start_ms,
+                        double phase, struct ctl_target_cfg *tc,
+                        struct ctl_schedule **sched) PW_WUR;
+
+#endif
