@@ -187,6 +187,8 @@ static void add_stats(struct tel_rw_stats *a, const struct tel_rw_stats *b) {
   a->stale += b->stale;
   a->late += b->late;
   a->refused += b->refused;
+  a->rejected += b->rejected;
+  a->unauthorized += b->unauthorized;
 }
 
 int tel_rw_ingest(struct tel_rw *rw, const void *body, size_t len,
@@ -194,8 +196,11 @@ int tel_rw_ingest(struct tel_rw *rw, const void *body, size_t len,
   struct pb_write *w = NULL;
   struct tel_rw_stats one = {.requests = 1};
   int rc = pb_write_decode(body, len, rw->max_bytes, &w, err, errlen);
-  if(rc)
+  if(rc) {
+    if(rc != PW_ENOMEM)
+      tel_rw_note(rw, TEL_RW_REJECTED);
     return rc;
+  }
   pthread_mutex_lock(&rw->mu);
   for(size_t i = 0; i < pb_write_nseries(w); i++) {
     struct pb_series ps;
@@ -210,6 +215,15 @@ int tel_rw_ingest(struct tel_rw *rw, const void *body, size_t len,
   if(st)
     add_stats(st, &one);
   return 0;
+}
+
+void tel_rw_note(struct tel_rw *rw, enum tel_rw_event ev) {
+  pthread_mutex_lock(&rw->mu);
+  if(ev == TEL_RW_UNAUTHORIZED)
+    rw->totals.unauthorized++;
+  else
+    rw->totals.rejected++;
+  pthread_mutex_unlock(&rw->mu);
 }
 
 void tel_rw_totals(struct tel_rw *rw, struct tel_rw_stats *out) {
