@@ -130,6 +130,12 @@ static struct series *find_series(struct sel *s, uint64_t key) {
 static void take_sample(struct sel *s, struct series *se,
                         const struct pb_sample *x, struct tel_rw_stats *st) {
   double v = x->value;
+  /* Validated here, where samples enter: the bucket and the counter's
+   * rate arithmetic below assume a timestamp far from INT64_MIN/MAX. */
+  if(x->ts_ms < 0 || x->ts_ms > TEL_RW_MAX_TS_MS) {
+    st->refused++;
+    return;
+  }
   if(pb_is_stale(v)) {
     commit(s, se);
     memset(&se->ctr, 0, sizeof(se->ctr));
@@ -146,8 +152,7 @@ static void take_sample(struct sel *s, struct series *se,
     if(tel_counter_apply(&se->ctr, &one, 0) == 0)
       return;  /* the first sample only primes */
   }
-  int64_t b = x->ts_ms >= 0 ? x->ts_ms / s->step_ms
-                            : (x->ts_ms - s->step_ms + 1) / s->step_ms;
+  int64_t b = x->ts_ms / s->step_ms;  /* ts_ms >= 0 (checked above) */
   if(b < s->next) {
     st->late++;
     return;

@@ -33,6 +33,11 @@ struct tel_rw_selector {
   int64_t step_ms;
 };
 
+/* Timestamps of samples taken: [0, this] ms, 9999-12-31T23:59:59.999Z.
+ * Others are refused (and counted), like non-finite values other than
+ * the stale marker. */
+#define TEL_RW_MAX_TS_MS 253402300799999LL
+
 /*
  * What requests brought.  requests: accepted requests; series, samples:
  * in them; kept, stale, late, refused: what became of the samples of the

@@ -315,6 +315,46 @@ static void element_counts_are_capped_before_unpacking(void **state) {
   tel_rw_free(&rw);
 }
 
+/* Issue #12 item 9: timestamps outside [0, year 9999] and non-finite
+ * values (other than the stale marker) are refused and counted; extreme
+ * timestamps no longer overflow (UBSan in the checked build). */
+static void bad_timestamps_and_values_are_refused(void **state) {
+  (void)state;
+  struct tel_rw *rw = NULL;
+  struct tel_source *g = NULL, *c = NULL;
+  struct tel_samples out = {0};
+  struct tel_rw_stats st = {0};
+  char err[128];
+  struct tel_rw_selector sg = {"gauge", NULL, 0, 0, 60000};
+  struct tel_rw_selector sc = {"ctr_total", NULL, 0, 1, 60000};
+  ASSERT_OK(tel_rw_new(1 << 20, &rw));
+  ASSERT_OK(tel_rw_source(rw, &sg, T0, &g, err, sizeof(err)));
+  ASSERT_OK(tel_rw_source(rw, &sc, T0, &c, err, sizeof(err)));
+  struct pb_label lg[] = {{"__name__", "gauge"}};
+  struct pb_label lc[] = {{"__name__", "ctr_total"}};
+  struct pb_sample x[] = {{1, INT64_MIN}, {2, INT64_MAX}, {3, -1},
+                          {4, TEL_RW_MAX_TS_MS + 1}, {INFINITY, T0},
+                          {-INFINITY, T0}, {NAN, T0}, {5, T0 + 1000}};
+  struct pb_sample y[] = {{1, INT64_MIN}, {2, INT64_MAX}, {10, T0},
+                          {3, INT64_MAX}, {INFINITY, T0 + 30000},
+                          {70, T0 + 60000}};
+  struct pb_series s[] = {{lg, 1, x, 8}, {lc, 1, y, 6}};
+  send(rw, s, 2, &st);
+  assert_int_equal(st.refused, 7 + 4);
+  assert_int_equal(st.kept, 2);  /* 5 at T0, and the rate at T0+60s */
+  ASSERT_OK(tel_fetch(g, T0, T0 + 120000, &out));
+  assert_int_equal(out.n, 1);
+  ASSERT_NEAR(out.v[0], 5, 0);
+  out.n = 0;
+  ASSERT_OK(tel_fetch(c, T0, T0 + 120000, &out));
+  assert_int_equal(out.n, 1);
+  ASSERT_NEAR(out.v[0], 1, 1e-12);  /* (70 - 10) / 60 s */
+  tel_samples_cleanup(&out);
+  tel_source_free(&g);
+  tel_source_free(&c);
+  tel_rw_free(&rw);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(sums_matching_series_per_step),
@@ -322,6 +362,7 @@ int main(void) {
     cmocka_unit_test(bad_payloads_are_refused),
     cmocka_unit_test(decoded_size_is_capped_before_allocating),
     cmocka_unit_test(element_counts_are_capped_before_unpacking),
+    cmocka_unit_test(bad_timestamps_and_values_are_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
