@@ -35,6 +35,175 @@ static void pb_free(void *ud, void *p) {
 
 static ProtobufCAllocator allocator = {pb_alloc, pb_free, NULL};
 
+/*
+ * The wire-format pre-scan: walks WriteRequest > TimeSeries > Label and
+ * Sample by their tags and lengths only, counting what protobuf-c would
+ * allocate, and stops at the first cap passed.  Three fixed levels, no
+ * recursion into unknown fields (they are skipped whole and counted).
+ */
+struct rd {
+  const uint8_t *p, *end;
+};
+
+struct counts {
+  size_t series, labels, samples, other;
+};
+
+static int rd_varint(struct rd *r, uint64_t *v) {
+  *v = 0;
+  for(unsigned shift = 0; shift < 64 && r->p < r->end; shift += 7) {
+    uint8_t b = *r->p++;
+    *v |= (uint64_t)(b & 0x7f) << shift;
+    if(!(b & 0x80))
+      return 0;
+  }
+  return PW_EPARSE;
+}
+
+/* Reads a tag; for a length-delimited field, *sub is its contents. */
+static int rd_field(struct rd *r, uint64_t *field, unsigned *wt,
+                    struct rd *sub) {
+  uint64_t tag, n;
+  if(rd_varint(r, &tag))
+    return PW_EPARSE;
+  *field = tag >> 3;
+  *wt = (unsigned)(tag & 7);
+  if(*field == 0)
+    return PW_EPARSE;
+  switch(*wt) {
+  case 0:
+    return rd_varint(r, &n);
+  case 1:
+  case 5:
+    n = *wt == 1 ? 8 : 4;
+    break;
+  case 2:
+    if(rd_varint(r, &n))
+      return PW_EPARSE;
+    break;
+  default:
+    return PW_EPARSE;  /* groups (3, 4) and 6, 7: protobuf-c refuses */
+  }
+  if(n > (uint64_t)(r->end - r->p))
+    return PW_EPARSE;
+  sub->p = r->p;
+  sub->end = r->p + n;
+  r->p += n;
+  return 0;
+}
+
+/* Counts one field protobuf-c keeps as unknown (it allocates a copy). */
+static int count_other(struct counts *c, char *err, size_t errlen) {
+  if(++c->other <= PB_MAX_OTHER)
+    return 0;
+  snprintf(err, errlen, "more than %d other fields (metadata, exemplars, "
+           "histograms, unknown), the limit a request", PB_MAX_OTHER);
+  return PW_ETOOBIG;
+}
+
+static int scan_label(struct rd r, struct counts *c, char *err,
+                      size_t errlen) {
+  while(r.p < r.end) {
+    uint64_t f;
+    unsigned wt;
+    struct rd sub;
+    if(rd_field(&r, &f, &wt, &sub))
+      return PW_EPARSE;
+    if(f == 1 || f == 2) {
+      if(wt != 2)
+        return PW_EPARSE;
+      size_t n = (size_t)(sub.end - sub.p);
+      if(n > PB_MAX_LABEL_LEN) {
+        snprintf(err, errlen, "a label %s of %zu bytes, over the %d-byte "
+                 "limit", f == 1 ? "name" : "value", n, PB_MAX_LABEL_LEN);
+        return PW_ETOOBIG;
+      }
+    } else if(count_other(c, err, errlen)) {
+      return PW_ETOOBIG;
+    }
+  }
+  return 0;
+}
+
+static int scan_sample(struct rd r, struct counts *c, char *err,
+                       size_t errlen) {
+  while(r.p < r.end) {
+    uint64_t f;
+    unsigned wt;
+    struct rd sub;
+    if(rd_field(&r, &f, &wt, &sub))
+      return PW_EPARSE;
+    if((f == 1 && wt != 1) || (f == 2 && wt != 0))
+      return PW_EPARSE;
+    if(f > 2 && count_other(c, err, errlen))
+      return PW_ETOOBIG;
+  }
+  return 0;
+}
+
+static int scan_series(struct rd r, struct counts *c, char *err,
+                       size_t errlen) {
+  size_t nl = 0;
+  while(r.p < r.end) {
+    uint64_t f;
+    unsigned wt;
+    struct rd sub;
+    int rc;
+    if(rd_field(&r, &f, &wt, &sub))
+      return PW_EPARSE;
+    if((f == 1 || f == 2) && wt != 2)
+      return PW_EPARSE;
+    if(f == 1) {
+      if(++nl > PB_MAX_SERIES_LABELS || ++c->labels > PB_MAX_LABELS) {
+        snprintf(err, errlen, "more than %d labels in a series or %d "
+                 "labels in a request (the limits)", PB_MAX_SERIES_LABELS,
+                 PB_MAX_LABELS);
+        return PW_ETOOBIG;
+      }
+      if((rc = scan_label(sub, c, err, errlen)))
+        return rc;
+    } else if(f == 2) {
+      if(++c->samples > PB_MAX_SAMPLES) {
+        snprintf(err, errlen, "more than %d samples, the limit a request",
+                 PB_MAX_SAMPLES);
+        return PW_ETOOBIG;
+      }
+      if((rc = scan_sample(sub, c, err, errlen)))
+        return rc;
+    } else if(count_other(c, err, errlen)) {
+      return PW_ETOOBIG;
+    }
+  }
+  return 0;
+}
+
+/* 0, PW_ETOOBIG or PW_EPARSE, with err set. */
+static int prescan(const uint8_t *p, size_t len, char *err, size_t errlen) {
+  struct rd r = {p, p + len};
+  struct counts c = {0};
+  int rc = 0;
+  while(r.p < r.end && rc == 0) {
+    uint64_t f;
+    unsigned wt;
+    struct rd sub;
+    if(rd_field(&r, &f, &wt, &sub) || (f == 1 && wt != 2)) {
+      rc = PW_EPARSE;
+    } else if(f == 1) {
+      if(++c.series > PB_MAX_SERIES) {
+        snprintf(err, errlen, "more than %d series, the limit a request",
+                 PB_MAX_SERIES);
+        return PW_ETOOBIG;
+      }
+      rc = scan_series(sub, &c, err, errlen);
+    } else if(count_other(&c, err, errlen)) {
+      return PW_ETOOBIG;
+    }
+  }
+  if(rc == PW_EPARSE)
+    snprintf(err, errlen, "not a protobuf WriteRequest (bad wire format)");
+  return rc;
+}
+
 static int build_views(struct pb_write *w) {
   const Prometheus__WriteRequest *r = w->req;
   size_t nl = 0, ns = 0;
@@ -81,6 +250,8 @@ int pb_write_decode(const void *body, size_t len, size_t max_bytes,
     snprintf(err, errlen, "not a snappy block");
     return PW_EPARSE;
   }
+  if(max_bytes > PB_MAX_DECODED)
+    max_bytes = PB_MAX_DECODED;
   if(ulen > max_bytes) {
     snprintf(err, errlen, "declares %zu bytes uncompressed, over the "
              "%zu-byte limit", ulen, max_bytes);
@@ -93,6 +264,11 @@ int pb_write_decode(const void *body, size_t len, size_t max_bytes,
     pw_free(raw);
     snprintf(err, errlen, "a corrupt snappy block");
     return PW_EPARSE;
+  }
+  int rc = prescan((const uint8_t *)raw, ulen, err, errlen);
+  if(rc) {
+    pw_free(raw);
+    return rc;
   }
   struct pb_write *w = pw_calloc(1, sizeof(*w));
   if(!w) {
@@ -107,7 +283,7 @@ int pb_write_decode(const void *body, size_t len, size_t max_bytes,
     snprintf(err, errlen, "not a protobuf WriteRequest");
     return PW_EPARSE;
   }
-  int rc = build_views(w);
+  rc = build_views(w);
   if(rc) {
     pb_write_free(&w);
     snprintf(err, errlen, "out of memory");

@@ -28,14 +28,37 @@ struct pb_series {
   size_t nsamples;
 };
 
+/*
+ * Caps on one request, checked before anything of that size is
+ * allocated.  The decoded size is the snappy preamble's declared length
+ * (the caller's max_bytes applies too, whichever is lower).  The counts
+ * are taken by a pre-scan of the protobuf wire format, before protobuf-c
+ * unpacks (which allocates per element): each label, sample and unknown
+ * field (metadata, exemplars, histograms) costs protobuf-c one or more
+ * allocations, even when empty.  Prometheus sends at most a few thousand
+ * samples a request (queue_config.max_samples_per_send, 500 in 2.42), so
+ * these leave room while bounding one request to ~250 MiB of memory.
+ */
+#define PB_MAX_DECODED (32u << 20)       /* bytes of protobuf */
+#define PB_MAX_SERIES 100000             /* series a request */
+#define PB_MAX_SERIES_LABELS 64          /* labels a series */
+#define PB_MAX_LABELS 1000000            /* labels a request */
+#define PB_MAX_SAMPLES 1000000           /* samples a request */
+#define PB_MAX_OTHER 1000000             /* unknown fields a request */
+#define PB_MAX_LABEL_LEN 4096            /* bytes of a name or value */
+
 /* A decoded request; views into it live until pb_write_free(). */
 struct pb_write;
 
 /*
  * Decodes a snappy-compressed WriteRequest.  The uncompressed length the
- * sender declares is checked against max_bytes before anything is
- * allocated (a decompression-bomb guard): PW_ETOOBIG.  A framed snappy
- * stream, a bad block or a bad protobuf is PW_EPARSE; err says which.
+ * sender declares is checked against max_bytes and PB_MAX_DECODED before
+ * anything is allocated (a decompression-bomb guard), then the element
+ * counts and label lengths against the PB_MAX_* caps before protobuf-c
+ * unpacks: over any cap is PW_ETOOBIG (answer 413).  A framed snappy
+ * stream, a bad block or bad protobuf wire format (PW_EPARSE, 400).
+ * PW_ENOMEM.  err says which cap or what is wrong.  Thread-safe (no
+ * shared state); *out is the caller's, freed with pb_write_free().
  */
 int pb_write_decode(const void *body, size_t len, size_t max_bytes,
                     struct pb_write **out, char *err, size_t errlen) PW_WUR;

@@ -130,6 +130,12 @@ static struct series *find_series(struct sel *s, uint64_t key) {
 static void take_sample(struct sel *s, struct series *se,
                         const struct pb_sample *x, struct tel_rw_stats *st) {
   double v = x->value;
+  /* Validated here, where samples enter: the bucket and the counter's
+   * rate arithmetic below assume a timestamp far from INT64_MIN/MAX. */
+  if(x->ts_ms < 0 || x->ts_ms > TEL_RW_MAX_TS_MS) {
+    st->refused++;
+    return;
+  }
   if(pb_is_stale(v)) {
     commit(s, se);
     memset(&se->ctr, 0, sizeof(se->ctr));
@@ -146,8 +152,7 @@ static void take_sample(struct sel *s, struct series *se,
     if(tel_counter_apply(&se->ctr, &one, 0) == 0)
       return;  /* the first sample only primes */
   }
-  int64_t b = x->ts_ms >= 0 ? x->ts_ms / s->step_ms
-                            : (x->ts_ms - s->step_ms + 1) / s->step_ms;
+  int64_t b = x->ts_ms / s->step_ms;  /* ts_ms >= 0 (checked above) */
   if(b < s->next) {
     st->late++;
     return;
@@ -187,6 +192,8 @@ static void add_stats(struct tel_rw_stats *a, const struct tel_rw_stats *b) {
   a->stale += b->stale;
   a->late += b->late;
   a->refused += b->refused;
+  a->rejected += b->rejected;
+  a->unauthorized += b->unauthorized;
 }
 
 int tel_rw_ingest(struct tel_rw *rw, const void *body, size_t len,
@@ -194,8 +201,11 @@ int tel_rw_ingest(struct tel_rw *rw, const void *body, size_t len,
   struct pb_write *w = NULL;
   struct tel_rw_stats one = {.requests = 1};
   int rc = pb_write_decode(body, len, rw->max_bytes, &w, err, errlen);
-  if(rc)
+  if(rc) {
+    if(rc != PW_ENOMEM)
+      tel_rw_note(rw, TEL_RW_REJECTED);
     return rc;
+  }
   pthread_mutex_lock(&rw->mu);
   for(size_t i = 0; i < pb_write_nseries(w); i++) {
     struct pb_series ps;
@@ -210,6 +220,15 @@ int tel_rw_ingest(struct tel_rw *rw, const void *body, size_t len,
   if(st)
     add_stats(st, &one);
   return 0;
+}
+
+void tel_rw_note(struct tel_rw *rw, enum tel_rw_event ev) {
+  pthread_mutex_lock(&rw->mu);
+  if(ev == TEL_RW_UNAUTHORIZED)
+    rw->totals.unauthorized++;
+  else
+    rw->totals.rejected++;
+  pthread_mutex_unlock(&rw->mu);
 }
 
 void tel_rw_totals(struct tel_rw *rw, struct tel_rw_stats *out) {

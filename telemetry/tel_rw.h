@@ -33,15 +33,28 @@ struct tel_rw_selector {
   int64_t step_ms;
 };
 
-/* What one request brought. */
+/* Timestamps of samples taken: [0, this] ms, 9999-12-31T23:59:59.999Z.
+ * Others are refused (and counted), like non-finite values other than
+ * the stale marker. */
+#define TEL_RW_MAX_TS_MS 253402300799999LL
+
+/*
+ * What requests brought.  requests: accepted requests; series, samples:
+ * in them; kept, stale, late, refused: what became of the samples of the
+ * series a selector wants (refused: a bad timestamp or value, too many
+ * series, too far ahead).  rejected: requests refused whole (400, 413,
+ * 415); unauthorized: requests with no or a wrong token (401).
+ */
 struct tel_rw_stats {
   long requests, series, samples, kept, stale, late, refused;
+  long rejected, unauthorized;
 };
 
 struct tel_rw;
 
-/* max_bytes caps the uncompressed size of one request.  Free with
- * tel_rw_free() after every source made from it. */
+/* max_bytes caps the uncompressed size of one request (PB_MAX_DECODED,
+ * 32 MiB, whichever is lower).  Free with tel_rw_free() after every
+ * source made from it. */
 int tel_rw_new(size_t max_bytes, struct tel_rw **out) PW_WUR;
 void tel_rw_free(struct tel_rw **rp);
 
@@ -56,10 +69,18 @@ int tel_rw_source(struct tel_rw *rw, const struct tel_rw_selector *sel,
 
 /*
  * Takes one remote-write body.  0; PW_EPARSE (answer 400) or PW_ETOOBIG
- * (answer 413) with err saying why; PW_ENOMEM.  Adds to *st if given.
+ * (answer 413, a cap of proto/pb_remote.h passed) with err saying why,
+ * counted in the totals as rejected; PW_ENOMEM.  Adds to *st if given.
+ * Decodes outside the lock; several threads may ingest at once.
  */
 int tel_rw_ingest(struct tel_rw *rw, const void *body, size_t len,
                   struct tel_rw_stats *st, char *err, size_t errlen) PW_WUR;
+
+/* A request refused whole by the HTTP server before tel_rw_ingest():
+ * its token (401), or its headers (413, 415).  Counted in the totals;
+ * thread-safe. */
+enum tel_rw_event { TEL_RW_UNAUTHORIZED, TEL_RW_REJECTED };
+void tel_rw_note(struct tel_rw *rw, enum tel_rw_event ev);
 
 /* Totals since the start (for metrics). */
 void tel_rw_totals(struct tel_rw *rw, struct tel_rw_stats *out);

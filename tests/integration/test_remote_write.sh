@@ -58,6 +58,42 @@ check "GET on the receiver: 405" \
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$U")" = 405 ]
 check "healthz: 200" \
   [ "$(curl -s -o /dev/null -w '%{http_code}' "${U%/api/v1/write}/healthz")" = 200 ]
+# Issue #12 item 3: a body that decodes to 100,001 empty series (protobuf-c
+# would allocate each) is 413 before unpacking, naming the cap.
+"$PY" -c 'import sys; open(sys.argv[1], "wb").write(b"\x0a\x00" * 100001)' \
+  "$T/series.pb"
+"$TOOLS/rw_tool" snappy "$T/series.pb" "$T/series.bin"
+check "100,001 series in one request: 413 naming the cap" \
+  [ "$(curl -s -w '%{http_code}' -X POST --data-binary "@$T/series.bin" \
+       -H "$H1" -H "$H2" -H "$A" "$U" | tr '\n' ' ')" = \
+    "more than 100000 series, the limit a request 413" ]
+# Issue #12 item 2: 64 clients on 127.0.0.2 trickling a request byte by
+# byte do not keep /healthz (from 127.0.0.1) from answering.
+"$PY" - "${U#http://127.0.0.1:}" "$T/slow.ready" <<'PY' &
+import socket, sys, time
+port = int(sys.argv[1].split("/")[0])
+socks = []
+for i in range(64):
+    s = socket.socket()
+    s.bind(("127.0.0.2", 0))
+    s.connect(("127.0.0.1", port))
+    s.send(b"GET /healthz HTTP/1.1\r\n")
+    socks.append(s)
+open(sys.argv[2], "w").write("ready")
+for _ in range(5):            # a byte every second for 5 s
+    for s in socks:
+        try:
+            s.send(b"X")
+        except OSError:
+            pass              # past the per-IP limit: closed by the server
+    time.sleep(1)
+PY
+SLOW=$!
+PIDS="$PIDS $SLOW"
+for _ in $(seq 1 50); do [ -s "$T/slow.ready" ] && break; sleep 0.1; done
+check "64 slow clients on another address: healthz answers within 2 s" \
+  [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "${U%/api/v1/write}/healthz")" = 200 ]
+kill "$SLOW" 2>/dev/null
 kill "$RW1"
 wait "$RW1" 2>/dev/null
 # The same request twice: the repeat adds nothing (its samples are not
@@ -67,8 +103,19 @@ import sys
 lines = open(sys.argv[1]).read().split("\n")
 st = dict(kv.split("=") for kv in lines[0].split()[1:])
 assert st["requests"] == "2" and st["series"] == "8" and st["kept"] == "2", lines[0]
+# 401 twice; 415 twice, 400 twice, 413 four times (issue #12 item 10).
+assert st["unauthorized"] == "2" and st["rejected"] == "8", lines[0]
 vals = [float(l.split()[1]) for l in lines[1:] if l]
 assert vals == [10.0, 10.0], vals
+PY
+check "the receiver's stderr is JSON lines; the wrong token is logged once, never shown" \
+  "$PY" - "$T/rw1.err" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+recs = [json.loads(l) for l in lines]          # each line one JSON object
+unauth = [r for r in recs if "bearer token" in r["message"]]
+assert len(unauth) == 1 and unauth[0]["peer"] == "127.0.0.1", unauth
+assert not any("tok" in l.replace("token", "") for l in lines), lines
 PY
 
 # 2. A real Prometheus writing into the receiver.

@@ -7,7 +7,10 @@
  *       the series that match, and after SECONDS (or at SIGTERM) hands out
  *       the steps that ended at least one step ago and prints
  *       "stats requests=.. series=.. samples=.. kept=.. stale=.. late=..
- *       refused=.." then one "TS_MS VALUE" line per step.
+ *       refused=.. rejected=.. unauthorized=.." then one "TS_MS VALUE"
+ *       line per step.
+ *   rw_tool snappy IN OUT
+ *       snappy-compresses IN (raw protobuf, crafted by a test) into OUT.
  *   rw_tool encode OUT SAMPLE...
  *       writes a snappy WriteRequest; SAMPLE is NAME[,k=v...]:VALUE:TS_MS
  *       (VALUE "stale" is the stale marker).
@@ -22,6 +25,8 @@
 #include "../../common/pw_http.h"
 #include "../../controller/ctl_http.h"
 #include "../../proto/pb_remote.h"
+
+#include <snappy-c.h>
 
 static volatile sig_atomic_t stop;
 
@@ -79,8 +84,9 @@ static int serve(int argc, char **argv) {
   struct tel_rw_stats st;
   tel_rw_totals(rw, &st);
   printf("stats requests=%ld series=%ld samples=%ld kept=%ld stale=%ld "
-         "late=%ld refused=%ld\n", st.requests, st.series, st.samples,
-         st.kept, st.stale, st.late, st.refused);
+         "late=%ld refused=%ld rejected=%ld unauthorized=%ld\n",
+         st.requests, st.series, st.samples, st.kept, st.stale, st.late,
+         st.refused, st.rejected, st.unauthorized);
   for(size_t i = 0; i < s.n; i++)
     printf("%lld %.17g\n", (long long)s.ts_ms[i], s.v[i]);
   tel_samples_cleanup(&s);
@@ -143,12 +149,39 @@ static int encode(int argc, char **argv) {
   return 0;
 }
 
+static int compress_file(const char *in, const char *out) {
+  FILE *f = fopen(in, "rb");
+  if(!f)
+    return 1;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  rewind(f);
+  char *raw = malloc(n > 0 ? (size_t)n : 1);
+  size_t clen = snappy_max_compressed_length((size_t)n);
+  char *c = malloc(clen);
+  int rc = !raw || !c || fread(raw, 1, (size_t)n, f) != (size_t)n ||
+           snappy_compress(raw, (size_t)n, c, &clen) != SNAPPY_OK;
+  fclose(f);
+  if(!rc) {
+    f = fopen(out, "wb");
+    rc = !f || fwrite(c, 1, clen, f) != clen;
+    if(f)
+      fclose(f);
+  }
+  free(raw);
+  free(c);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if(argc >= 6 && strcmp(argv[1], "serve") == 0)
     return serve(argc, argv);
+  if(argc == 4 && strcmp(argv[1], "snappy") == 0)
+    return compress_file(argv[2], argv[3]);
   if(argc >= 3 && strcmp(argv[1], "encode") == 0)
     return encode(argc, argv);
   fprintf(stderr, "usage: rw_tool serve PORTFILE SECONDS STEP_S METRIC "
-          "[--counter] [--token T] [name=value...] | encode OUT SAMPLE...\n");
+          "[--counter] [--token T] [name=value...] | encode OUT SAMPLE... | "
+          "snappy IN OUT\n");
   return 2;
 }
