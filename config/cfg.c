@@ -116,6 +116,13 @@ static const struct field k8s_fields[] = {
   {"kubeconfig", F_STR, T_OFF(kubeconfig), 0, 0, 0, NULL},
 };
 
+/* dryrun: {platform: lambda} decides as for a Lambda function (the
+ * platform's policy rules and default quantile) without one. */
+static const char *const platforms[] = {"kubernetes", "lambda", NULL};
+static const struct field dryrun_fields[] = {
+  {"platform", F_ENUM, T_OFF(dry_platform), 0, 0, 0, platforms},
+};
+
 static const struct field lambda_fields[] = {
   {"function", F_STR, T_OFF(function), 0, 0, 1, NULL},
   {"qualifier", F_STR, T_OFF(qualifier), 0, 0, 1, NULL},
@@ -468,8 +475,8 @@ static void read_actuator(struct ctx *c, const struct pw_yaml *m,
     apply(c, s, "kubernetes", k8s_fields, N(k8s_fields), t);
   else if(t->actuator == CFG_ACT_LAMBDA)
     apply(c, s, "lambda", lambda_fields, N(lambda_fields), t);
-  else if(s->type == PW_YAML_MAP && s->nkids)
-    emit(c, s->kids[0], s->kids[0]->key, "dryrun takes no settings");
+  else
+    apply(c, s, "dryrun", dryrun_fields, N(dryrun_fields), t);
   if(t->actuator == CFG_ACT_LAMBDA && t->qualifier &&
      strcmp(t->qualifier, "$LATEST") == 0)
     emit(c, pw_yaml_get(s, "qualifier"), "qualifier", "AWS refuses "
@@ -522,6 +529,12 @@ static int valid_name(const char *s) {
   size_t n = strlen(s);
   return n > 0 && n <= 63 &&
          strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_.") == n;
+}
+
+int cfg_target_lambda(const struct cfg_target *t) {
+  return t->actuator == CFG_ACT_LAMBDA ||
+         (t->actuator == CFG_ACT_DRYRUN && t->dry_platform &&
+          strcmp(t->dry_platform, "lambda") == 0);
 }
 
 void cfg_target_defaults(struct cfg_target *t) {
@@ -683,6 +696,7 @@ static void free_target(struct cfg_target *t) {
                    &t->metric, &t->stat, &t->conninfo_env, &t->conninfo_file,
                    &t->file, &t->column, &t->mode, &t->kind, &t->namespace_,
                    &t->object, &t->kubeconfig, &t->function, &t->qualifier,
+                   &t->dry_platform,
                    &t->model};
   for(size_t i = 0; i < N(strs); i++)
     pw_free(*strs[i]);
@@ -721,7 +735,8 @@ int cfg_target_equal(const struct cfg_target *a, const struct cfg_target *b) {
     {cw_fields, N(cw_fields)}, {pg_fields, N(pg_fields)},
     {rw_fields, N(rw_fields)}, {csv_fields, N(csv_fields)},
     {demo_fields, N(demo_fields)}, {k8s_fields, N(k8s_fields)},
-    {lambda_fields, N(lambda_fields)}, {forecast_fields, N(forecast_fields)},
+    {lambda_fields, N(lambda_fields)}, {dryrun_fields, N(dryrun_fields)},
+    {forecast_fields, N(forecast_fields)},
     {policy_fields, N(policy_fields)}};
   for(size_t t = 0; t < N(tables); t++)
     for(size_t k = 0; k < tables[t].n; k++)

@@ -51,6 +51,7 @@ struct cfg_target {
   enum cfg_actuator actuator;
   char *mode, *kind, *namespace_, *object, *kubeconfig;  /* kubernetes */
   char *function, *qualifier;                              /* lambda, cw */
+  char *dry_platform;           /* dryrun: "kubernetes" (NULL) or "lambda" */
   /* forecast */
   int64_t history_ms;
   int period;                   /* steps, 0 = auto */
@@ -103,6 +104,10 @@ void cfg_free(struct cfg **cp);
 /* Whether two targets are configured alike in every key (a reload keeps
  * such a target's state: its history, model and counters). */
 int cfg_target_equal(const struct cfg_target *a, const struct cfg_target *b);
+
+/* Whether the target's platform is Lambda (a lambda actuator, or a
+ * dry run that says so): the policy's platform rules follow it. */
+int cfg_target_lambda(const struct cfg_target *t);
 
 /* A target with every default the file format gives (csv source, dry-run
  * actuator, nothing required set): for callers that build a target

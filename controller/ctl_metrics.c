@@ -227,7 +227,8 @@ static int rw_metrics(struct ctl_daemon *d, struct pw_buf *b) {
     long v;
   } rows[] = {{"requests", st.requests}, {"samples", st.samples},
               {"kept", st.kept}, {"stale", st.stale}, {"late", st.late},
-              {"refused", st.refused}};
+              {"refused", st.refused}, {"rejected", st.rejected},
+              {"unauthorized", st.unauthorized}};
   int rc = family(b, "prewarm_remote_write_total", "counter",
                   "Remote-write requests and samples received, by what "
                   "became of them.");

@@ -11,12 +11,12 @@ int ctl_settings_steps(int64_t ms, int64_t step_ms) {
 double ctl_settings_quantile(const struct cfg_target *c) {
   if(c->quantile > 0)
     return c->quantile;
-  return c->actuator == CFG_ACT_LAMBDA ? CTL_QUANTILE_LAMBDA
+  return cfg_target_lambda(c) ? CTL_QUANTILE_LAMBDA
                                        : CTL_QUANTILE_KUBERNETES;
 }
 
 static struct ctl_policy policy_of(const struct cfg_target *c) {
-  int lambda = c->actuator == CFG_ACT_LAMBDA;
+  int lambda = cfg_target_lambda(c);
   int w = ctl_settings_steps(c->warmup_ms, c->step_ms);
   int stab = ctl_settings_steps(c->stabilization_ms, c->step_ms);
   int hold = ctl_settings_steps(c->surge_hold_ms, c->step_ms);
