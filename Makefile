@@ -37,6 +37,10 @@ CFLAGS   += -std=c11 $(OPT) $(WARN) -MMD -MP
 ifeq ($(WERROR),1)
 CFLAGS   += -Werror
 endif
+ifeq ($(TSAN),1)
+CFLAGS   += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=thread
+endif
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
@@ -74,7 +78,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run serve test check bench fuzz clean
+.PHONY: all deps run serve test check check-tsan bench fuzz clean
 
 all: $(BIN)
 
@@ -176,6 +180,39 @@ test: $(BIN) $(TEST_BIN) $(TOOL_BIN)
 check:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/check SAN=1 WERROR=1 \
 	  OPT="-O1 -g" test
+
+# ThreadSanitizer on what runs threads: the HTTP server's unit test and
+# the daemon's tests (the loop's workers, the store thread, the server's
+# pool, leader election).  Any report fails the target and is printed.
+TSAN_UNIT  := test_ctl_http test_ctl_loop
+TSAN_TESTS := tests/integration/test_loop.sh tests/integration/test_daemon.sh \
+              tests/integration/test_leader.sh tests/integration/test_store.sh \
+              tests/cli/test_run.sh
+TSAN_BUILD := $(BUILD)/tsan
+check-tsan:
+	@$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) TSAN=1 WERROR=1 \
+	  OPT="-O1 -g" $(TSAN_BUILD)/prewarm $(TSAN_BUILD)/tools/act_script \
+	  $(TSAN_BUILD)/tools/store_tool \
+	  $(TSAN_UNIT:%=$(TSAN_BUILD)/tests/%)
+	@rm -rf $(TSAN_BUILD)/reports; mkdir -p $(TSAN_BUILD)/reports
+	@fail=0; export TSAN_OPTIONS="log_path=$(abspath $(TSAN_BUILD))/reports/tsan second_deadlock_stack=1"; \
+	for t in $(TSAN_UNIT); do \
+	  $(TSAN_BUILD)/tests/$$t >$(TSAN_BUILD)/reports/$$t.out 2>&1 || \
+	    { fail=1; cat $(TSAN_BUILD)/reports/$$t.out; }; \
+	  echo "tsan: $$t"; \
+	done; \
+	for s in $(TSAN_TESTS); do \
+	  n=$$(basename $$s); \
+	  PREWARM=$(TSAN_BUILD)/prewarm TOOLS=$(TSAN_BUILD)/tools timeout 300 \
+	    sh $$s >$(TSAN_BUILD)/reports/$$n.out 2>&1; \
+	  if grep -q '^not ok' $(TSAN_BUILD)/reports/$$n.out; then \
+	    fail=1; cat $(TSAN_BUILD)/reports/$$n.out; fi; \
+	  echo "tsan: $$n"; \
+	done; \
+	if ls $(TSAN_BUILD)/reports/tsan.* >/dev/null 2>&1; then \
+	  fail=1; cat $(TSAN_BUILD)/reports/tsan.*; fi; \
+	if [ $$fail = 0 ]; then echo "check-tsan: no data race reported"; \
+	else echo "check-tsan: FAILED"; exit 1; fi
 
 PREWARM_DATA ?= ../shared/data
 AMZN := $(PREWARM_DATA)/nab/Twitter_volume_AMZN.csv
