@@ -1,10 +1,15 @@
 #include "pw_buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pw_alloc.h"
+#include "pw_log.h"
 
 void pw_buf_init(struct pw_buf *b, size_t max) {
   b->p = NULL;
@@ -93,6 +98,52 @@ int pw_buf_read_file(struct pw_buf *b, const char *path) {
   fclose(f);
   /* An empty file still leaves a terminated, empty string. */
   return rc ? rc : pw_buf_append(b, "", 0);
+}
+
+static int read_fd(struct pw_buf *b, int fd) {
+  char chunk[4096];
+  ssize_t n;
+  int rc = 0;
+  while(rc == 0 && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+    if(n < 0 && errno == EINTR)
+      continue;
+    if(n < 0)
+      return PW_EIO;
+    rc = pw_buf_append(b, chunk, (size_t)n);
+  }
+  return rc ? rc : pw_buf_append(b, "", 0);
+}
+
+int pw_buf_read_secret(struct pw_buf *b, const char *path, const char *what,
+                       int *warned) {
+  struct stat st;
+  pw_buf_reset(b);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if(fd < 0)
+    return PW_EIO;
+  if(fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return PW_EIO;
+  }
+  int shared = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+  char mode[16];
+  snprintf(mode, sizeof(mode), "%04o", (unsigned)(st.st_mode & 07777));
+  if(shared && (!warned || !*warned))
+    pw_logf(PW_LOG_WARN, PW_LF(PW_LF_STR("file", path),
+                               PW_LF_STR("mode", mode)),
+            "the %s file is readable by group or others; make it 0600 "
+            "(or 0400)", what);
+  if(warned)
+    *warned = shared;
+  int rc = read_fd(b, fd);
+  int e = errno;
+  close(fd);
+  errno = e;
+  if(rc == 0)
+    pw_buf_rtrim(b);
+  return rc;
 }
 
 void pw_buf_rtrim(struct pw_buf *b) {

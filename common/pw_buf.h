@@ -31,6 +31,19 @@ int pw_buf_printf(struct pw_buf *b, const char *fmt, ...) PW_PRINTF(2, 3)
  * read, PW_ETOOBIG past the cap, PW_ENOMEM. */
 int pw_buf_read_file(struct pw_buf *b, const char *path) PW_WUR;
 
+/*
+ * Reads a secret (a token, a password, a connection string) from path
+ * into b, which is emptied first, and removes trailing spaces and line
+ * ends.  When the file is readable by group or others it logs a warning
+ * naming what ("bearer token") and the file, never the content; with
+ * warned non-NULL only once until the mode is fixed (*warned is the
+ * caller's state, 0 at first), with NULL every time.  0, PW_EIO with
+ * errno set when the file cannot be opened or read, PW_ETOOBIG past b's
+ * cap, PW_ENOMEM.  The caller wipes b after use.
+ */
+int pw_buf_read_secret(struct pw_buf *b, const char *path, const char *what,
+                       int *warned) PW_WUR;
+
 /* Removes trailing spaces, tabs and line ends. */
 void pw_buf_rtrim(struct pw_buf *b);
 

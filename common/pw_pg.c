@@ -5,6 +5,7 @@
 
 #include "pw_alloc.h"
 #include "pw_clock.h"
+#include "pw_scrub.h"
 
 #define BACKOFF_MIN_MS 1000.0
 #define BACKOFF_MAX_MS 60000.0
@@ -28,6 +29,32 @@ void pw_pg_cleanup(struct pw_pg *p) {
   p->conninfo = NULL;
 }
 
+/* Scrubs msg; the conninfo itself counts as a secret when it is more
+ * than a database name. */
+static void scrub(char *msg, size_t size, const char *conninfo) {
+  int structured = conninfo && (strchr(conninfo, '=') ||
+                                strstr(conninfo, "://"));
+  pw_scrub_secret(msg, size, structured ? conninfo : NULL);
+}
+
+int pw_pg_check(const char *conninfo, char *err, size_t errlen) {
+  char *msg = NULL;
+  if(!conninfo || !*conninfo || (!strchr(conninfo, '=') &&
+                                 strncmp(conninfo, "postgres://", 11) != 0 &&
+                                 strncmp(conninfo, "postgresql://", 13) != 0))
+    return 0;  /* libpq takes it as a database name */
+  PQconninfoOption *o = PQconninfoParse(conninfo, &msg);
+  if(o) {
+    PQconninfoFree(o);
+    return 0;
+  }
+  snprintf(err, errlen, "%s", msg ? msg : "out of memory");
+  PQfreemem(msg);
+  err[strcspn(err, "\n")] = '\0';
+  scrub(err, errlen, conninfo);
+  return PW_EINVAL;
+}
+
 /* libpq's message without its trailing newline. */
 static void set_why(struct pw_pg *p, const char *what, const char *msg) {
   size_t n = strlen(msg);
@@ -42,6 +69,7 @@ static void set_why(struct pw_pg *p, const char *what, const char *msg) {
       *w++ = c;
   }
   *w = '\0';
+  scrub(p->why, sizeof(p->why), p->conninfo);
 }
 
 static void quiet(void *arg, const char *message) {
@@ -55,8 +83,11 @@ int pw_pg_connect(struct pw_pg *p) {
     return 0;
   drop(p);
   if(now < p->next_try_ms) {
-    snprintf(p->why, sizeof(p->why), "postgresql: unavailable; next "
-             "connection attempt in %.0f s", (p->next_try_ms - now) / 1000.0);
+    /* The reason stays in view: a caller that reports only the last
+     * failure (run --once, the store at exit) must still say why. */
+    snprintf(p->why, sizeof(p->why), "postgresql: unavailable (%s); next "
+             "connection attempt in %.0f s", p->reason,
+             (p->next_try_ms - now) / 1000.0);
     return PW_EIO;
   }
   char ct[32], opts[64];
@@ -70,6 +101,8 @@ int pw_pg_connect(struct pw_pg *p) {
   if(!p->conn || PQstatus(p->conn) != CONNECTION_OK) {
     set_why(p, "connect", p->conn ? PQerrorMessage(p->conn)
                                    : "out of memory");
+    snprintf(p->reason, sizeof(p->reason), "%.*s",
+             (int)sizeof(p->reason) - 1, p->why);
     drop(p);
     p->backoff_ms = p->backoff_ms > 0 ? p->backoff_ms * 2 : BACKOFF_MIN_MS;
     if(p->backoff_ms > BACKOFF_MAX_MS)

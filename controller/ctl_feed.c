@@ -1,9 +1,19 @@
 #include "ctl_feed.h"
 
+#include <math.h>
 #include <string.h>
 
 static int64_t align_down(int64_t t, int64_t step) {
   return t >= 0 ? t / step * step : (t - step + 1) / step * step;
+}
+
+/* Moves newest_ms to the newest finite sample: a NaN is a missing step,
+ * and trailing NaNs must leave the data stale, not fresh. */
+static void newest(struct ctl_feed *f, const int64_t *ts, const double *v,
+                   size_t n) {
+  for(size_t i = 0; i < n; i++)
+    if(isfinite(v[i]) && ts[i] > f->newest_ms)
+      f->newest_ms = ts[i];
 }
 
 void ctl_feed_init(struct ctl_feed *f, struct tel_source *src,
@@ -39,13 +49,20 @@ int ctl_feed_tick(struct ctl_feed *f, int64_t now_ms, struct ctl_target *t) {
   f->answered = 1;
   if(f->buf.n) {
     ctl_target_observe(t, f->buf.ts_ms, f->buf.v, f->buf.n);
-    for(size_t i = 0; i < f->buf.n; i++)
-      if(f->buf.ts_ms[i] > f->newest_ms)
-        f->newest_ms = f->buf.ts_ms[i];
+    newest(f, f->buf.ts_ms, f->buf.v, f->buf.n);
     f->samples += (long)f->buf.n;
   }
   f->next_ms = to;
   return 0;
+}
+
+void ctl_feed_resumed(struct ctl_feed *f, const struct tel_samples *s) {
+  if(s->n == 0)
+    return;
+  int64_t next = align_down(s->ts_ms[s->n - 1], f->step_ms) + f->step_ms;
+  if(next > f->next_ms)
+    f->next_ms = next;
+  newest(f, s->ts_ms, s->v, s->n);
 }
 
 int ctl_feed_stale(const struct ctl_feed *f, int64_t now_ms, int steps) {

@@ -23,7 +23,8 @@ struct ctl_feed {
   int64_t step_ms;
   int64_t lag_ms;          /* how far behind now a step is final */
   int64_t next_ms;         /* start of the next window to fetch */
-  int64_t newest_ms;       /* the newest sample seen, -1 before any */
+  int64_t newest_ms;       /* the newest finite sample seen, -1 before
+                            * any */
   long fetches, failures, samples;
   int answered;            /* a fetch has succeeded (for readiness) */
   struct tel_samples buf;  /* what the last tick read (empty when it
@@ -44,7 +45,18 @@ void ctl_feed_cleanup(struct ctl_feed *f);
 int ctl_feed_tick(struct ctl_feed *f, int64_t now_ms, struct ctl_target *t)
   PW_WUR;
 
-/* 1 when no sample newer than `steps` steps before now has arrived. */
+/*
+ * Tells the feed what a store already held (s: oldest first, as
+ * ctl_store_history() gives it, already handed to the target): the next
+ * window starts one step after the last row, and the newest finite row
+ * counts as data seen, so that a restart within the same step is not
+ * stale.  Call it after ctl_feed_init() and before the first tick; a
+ * no-op when s is empty.
+ */
+void ctl_feed_resumed(struct ctl_feed *f, const struct tel_samples *s);
+
+/* 1 when no finite sample newer than `steps` steps before now has
+ * arrived (NaNs are missing steps and do not count). */
 int ctl_feed_stale(const struct ctl_feed *f, int64_t now_ms, int steps);
 
 #endif

@@ -29,7 +29,7 @@ struct ctl_store {
   struct row *rows;        /* queued rows are rows[head..len) */
   size_t head, len, cap, max_rows;
   struct ctl_store_stats st;
-  char why[256];
+  char why[512];
 };
 
 static const char *const migration_v1[] = {
@@ -46,8 +46,14 @@ static const char *const migration_v1[] = {
 
 int ctl_store_open(const struct ctl_store_cfg *cfg, struct ctl_store **out,
                    char *err, size_t errlen) {
-  struct ctl_store *s = pw_calloc(1, sizeof(*s));
   *out = NULL;
+  char why[400];
+  if(pw_pg_check(cfg->conninfo, why, sizeof(why))) {
+    snprintf(err, errlen, "store: the connection string is malformed: %s",
+             why);
+    return PW_EINVAL;
+  }
+  struct ctl_store *s = pw_calloc(1, sizeof(*s));
   if(!s || pw_pg_init(&s->db, cfg->conninfo, cfg->timeout_ms)) {
     pw_free(s);
     snprintf(err, errlen, "out of memory");
@@ -277,6 +283,7 @@ int ctl_store_flush(struct ctl_store *s) {
     }
     snprintf(s->why, sizeof(s->why), "%s", s->db.why);
     s->st.flush_failures++;
+    s->st.failed += (long)(end - s->head);
     return rc;
   }
   for(size_t i = s->head; i < end; i++)

@@ -36,15 +36,30 @@ struct ctl_store_cfg {
   long timeout_ms;       /* connect and statement timeout; 0: 5 s */
 };
 
+/*
+ * Counters since the store was made, for /metrics.  The daemon renders
+ * the row counts as
+ *   prewarm_store_rows_total{result="written"}  written
+ *   prewarm_store_rows_total{result="failed"}   failed
+ *   prewarm_store_rows_total{result="dropped"}  dropped
+ * and flush_failures as prewarm_store_flush_failures_total.
+ */
 struct ctl_store_stats {
-  long queued, written, dropped, flush_failures;
+  long queued;           /* rows queued */
+  long written;          /* rows written (committed) */
+  long failed;           /* rows in a flush that failed; they stay queued
+                          * and count again if the next flush fails too */
+  long dropped;          /* rows dropped unwritten: the queue was full */
+  long flush_failures;   /* flushes that failed */
   int schema_version;    /* 0 until migrated */
 };
 
 struct ctl_store;
 
 /* Makes the store; it connects and migrates at the first flush or read.
- * 0, PW_EINVAL with err, or PW_ENOMEM.  Free with ctl_store_close(). */
+ * 0; PW_EINVAL with err when the connection string is malformed (libpq's
+ * reason, scrubbed of secrets); or PW_ENOMEM.  Free with
+ * ctl_store_close(). */
 int ctl_store_open(const struct ctl_store_cfg *cfg, struct ctl_store **out,
                    char *err, size_t errlen) PW_WUR;
 /* Tries one last flush, then frees; NULL-safe. */
@@ -58,8 +73,9 @@ int ctl_store_decision(struct ctl_store *s, const char *target,
                        const char *reasons, double fc_mean,
                        double fc_upper) PW_WUR;
 
-/* Writes what is queued.  0, or PW_EIO / PW_EREMOTE with the reason in
- * ctl_store_why(); the rows stay queued for the next try. */
+/* Writes what is queued.  0, or PW_EIO / PW_EREMOTE with libpq's
+ * reason in ctl_store_why() (also while backing off after a failed
+ * connection); the rows stay queued for the next try. */
 int ctl_store_flush(struct ctl_store *s) PW_WUR;
 
 /* Appends the stored observations of target in [from_ms, to_ms), oldest
@@ -68,7 +84,10 @@ int ctl_store_history(struct ctl_store *s, const char *target,
                       int64_t from_ms, int64_t to_ms,
                       struct tel_samples *out) PW_WUR;
 
+/* Copies the counters; the store's thread only. */
 void ctl_store_stats(const struct ctl_store *s, struct ctl_store_stats *out);
+/* Why the last flush or read failed ("" before any failure), scrubbed of
+ * secrets; valid until the next call on s. */
 const char *ctl_store_why(const struct ctl_store *s);
 
 #endif

@@ -91,11 +91,11 @@ static char *request_body(const struct cw *c, int64_t first, int64_t end,
   return s;
 }
 
-/* Takes one page's datapoints; *next gets NextToken (or NULL). */
-static int take_page(struct cw *c, int64_t first, int64_t end, int64_t *prev,
-                     struct tel_samples *out, char **next) {
-  cJSON *j = cJSON_ParseWithLength(pw_buf_str(&c->resp.body),
-                                   c->resp.body.len);
+int tel_cw_parse(const char *body, size_t len, int64_t first, int64_t end,
+                 int64_t step_ms, int fill_zero, int64_t *prev,
+                 struct tel_samples *out, long *rejected, char **next,
+                 char *err, size_t errlen) {
+  cJSON *j = cJSON_ParseWithLength(body, len);
   const cJSON *res = cJSON_GetObjectItemCaseSensitive(j, "MetricDataResults");
   const cJSON *r0 = cJSON_GetArrayItem(res, 0);
   const cJSON *ts = cJSON_GetObjectItemCaseSensitive(r0, "Timestamps");
@@ -106,28 +106,28 @@ static int take_page(struct cw *c, int64_t first, int64_t end, int64_t *prev,
   if(!cJSON_IsArray(res) || (r0 && (!cJSON_IsArray(ts) || !cJSON_IsArray(vs) ||
                                     cJSON_GetArraySize(ts) !=
                                       cJSON_GetArraySize(vs)))) {
-    tel_why(&c->base, "cloudwatch GetMetricData: the reply is not the "
-            "documented JSON");
+    snprintf(err, errlen, "the reply is not the documented JSON");
     rc = PW_EPARSE;
   }
-  for(int i = 0; rc == 0 && r0 && i < cJSON_GetArraySize(ts); i++) {
-    const cJSON *t = cJSON_GetArrayItem(ts, i), *v = cJSON_GetArrayItem(vs, i);
-    if(!cJSON_IsNumber(t) || !cJSON_IsNumber(v)) {
+  const cJSON *t = rc == 0 && r0 ? ts->child : NULL;
+  const cJSON *v = rc == 0 && r0 ? vs->child : NULL;
+  for(int i = 0; rc == 0 && t && v; i++, t = t->next, v = v->next) {
+    if(!cJSON_IsNumber(t) || !cJSON_IsNumber(v) ||
+       !isfinite(t->valuedouble) || fabs(t->valuedouble) > 1e15) {
       rc = PW_EPARSE;
-      tel_why(&c->base, "cloudwatch: datapoint %d is not (number, number)",
-              i);
+      snprintf(err, errlen, "datapoint %d is not (time, number)", i);
       break;
     }
     int64_t t_ms = llround(t->valuedouble * 1000.0);
     double x = v->valuedouble;
-    if(t_ms < first || t_ms >= end || (t_ms - first) % c->step_ms ||
+    if(t_ms < first || t_ms >= end || (t_ms - first) % step_ms ||
        t_ms <= *prev || !isfinite(x) || x < 0) {
-      c->base.rejected++;
+      (*rejected)++;
       continue;
     }
     /* Absent minutes before this one: missing, or zero when asked. */
-    for(int64_t g = *prev == INT64_MIN ? first : *prev + c->step_ms;
-        c->fill_zero && rc == 0 && g < t_ms; g += c->step_ms)
+    for(int64_t g = *prev == INT64_MIN ? first : *prev + step_ms;
+        fill_zero && rc == 0 && g < t_ms; g += step_ms)
       rc = tel_samples_push(out, g, 0);
     *prev = t_ms;
     if(rc == 0)
@@ -136,7 +136,21 @@ static int take_page(struct cw *c, int64_t first, int64_t end, int64_t *prev,
   if(rc == 0 && cJSON_IsString(nt) && *nt->valuestring &&
      !(*next = pw_strdup(nt->valuestring)))
     rc = PW_ENOMEM;
+  if(rc == PW_ENOMEM)
+    snprintf(err, errlen, "out of memory");
   cJSON_Delete(j);
+  return rc;
+}
+
+/* Takes one page's datapoints; *next gets NextToken (or NULL). */
+static int take_page(struct cw *c, int64_t first, int64_t end, int64_t *prev,
+                     struct tel_samples *out, char **next) {
+  char err[200];
+  int rc = tel_cw_parse(pw_buf_str(&c->resp.body), c->resp.body.len, first,
+                        end, c->step_ms, c->fill_zero, prev, out,
+                        &c->base.rejected, next, err, sizeof(err));
+  if(rc)
+    tel_why(&c->base, "cloudwatch GetMetricData: %s", err);
   return rc;
 }
 

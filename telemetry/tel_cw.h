@@ -37,4 +37,23 @@ struct tel_cw_cfg {
 int tel_cw_new(const struct tel_cw_cfg *cfg, struct pw_aws *aws,
                struct tel_source **out, char *err, size_t errlen) PW_WUR;
 
+/*
+ * Parses one GetMetricData reply page (JSON 1.0): the first
+ * MetricDataResults entry's Timestamps (Unix seconds) and Values, pairwise.
+ * Appends the datapoints on the step grid in [first, end) that are newer
+ * than *prev to out, and moves *prev to the newest taken; with fill_zero,
+ * the absent grid steps before each taken one are appended as 0.  A value
+ * that is not finite or is negative, a time off the grid, outside the
+ * range or not after *prev is refused and counted in *rejected.  *next
+ * gets a copy of NextToken (free it with pw_free), or NULL.
+ * Returns 0; PW_EPARSE (not the documented shape, a datapoint that is
+ * not a pair of numbers) or PW_ENOMEM, with err saying why; on error
+ * *next is NULL and out may hold part of the page (the caller resets
+ * it).  No state, no I/O: exposed for tests and the fuzzer.
+ */
+int tel_cw_parse(const char *body, size_t len, int64_t first, int64_t end,
+                 int64_t step_ms, int fill_zero, int64_t *prev,
+                 struct tel_samples *out, long *rejected, char **next,
+                 char *err, size_t errlen) PW_WUR;
+
 #endif

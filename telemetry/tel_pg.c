@@ -37,6 +37,8 @@ static int take_row(struct pg *p, PGresult *r, int i, int64_t from,
     if(end == vs || *end)
       return PW_EPARSE;
   }
+  /* A counter's values may be huge or negative; its rates are checked
+   * after conversion (tel_counter_apply). */
   if(ts < from || ts >= to || ts % p->step_ms || ts <= *prev || isinf(v) ||
      (!p->counter && v < 0))
     return 0;
@@ -96,8 +98,11 @@ static int pg_fetch(struct tel_source *src, int64_t from_ms, int64_t to_ms,
     src->errors++;
     return rc;
   }
-  if(p->counter)
+  if(p->counter) {
+    long r0 = p->ctr.rejected;
     tel_counter_apply(&p->ctr, out, first);
+    src->rejected += p->ctr.rejected - r0;
+  }
   return 0;
 }
 
@@ -121,6 +126,11 @@ int tel_pg_new(const struct tel_pg_cfg *c, struct tel_source **out,
   }
   if(c->step_ms < 1000 || c->step_ms % 1000) {
     snprintf(err, errlen, "step: whole seconds, at least 1");
+    return PW_EINVAL;
+  }
+  char why[400];
+  if(pw_pg_check(c->conninfo, why, sizeof(why))) {
+    snprintf(err, errlen, "conninfo: malformed: %s", why);
     return PW_EINVAL;
   }
   struct pg *p = pw_calloc(1, sizeof(*p));

@@ -1,5 +1,6 @@
 #include "tel_prom.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ struct prom {
   struct pw_retry retry;
   struct pw_buf form;
   struct pw_http_tls tls;
+  int token_warned, password_warned;  /* pw_buf_read_secret's state */
 };
 
 /* One [ts, "value"] pair; 1 if taken, 0 if refused, <0 on error. */
@@ -94,18 +96,16 @@ int tel_prom_parse(const char *body, size_t len, int64_t first_ms,
     }
     if(rc == PW_EPARSE)
       snprintf(err, errlen, "a sample is not [time, \"value\"]");
+  } else {
+    /* No series is no data, never zero load (a typo in a metric name
+     * looks exactly like this). */
+    snprintf(err, errlen, "query matched no series");
+    rc = PW_ENOTFOUND;
   }
   cJSON_Delete(j);
   return rc;
 }
 
-static int read_secret(const char *path, struct pw_buf *b) {
-  pw_buf_reset(b);
-  int rc = pw_buf_read_file(b, path);
-  if(rc == 0)
-    pw_buf_rtrim(b);
-  return rc;
-}
 
 /* The Authorization header for this request, or "" without auth. */
 static int auth_header(struct prom *p, struct pw_buf *h) {
@@ -114,14 +114,21 @@ static int auth_header(struct prom *p, struct pw_buf *h) {
   pw_buf_init(&secret, 16 * 1024);
   pw_buf_reset(h);
   if(p->token_file) {
-    rc = read_secret(p->token_file, &secret);
-    if(rc == 0)
-      rc = pw_buf_printf(h, "Authorization: Bearer %s", secret.p);
+    rc = pw_buf_read_secret(&secret, p->token_file, "bearer token",
+                            &p->token_warned);
     if(rc)
-      tel_why(&p->base, "prometheus: cannot read the bearer token file %s",
-              p->token_file);
+      tel_why(&p->base, "prometheus: cannot read the bearer token file "
+              "%s: %s", p->token_file, rc == PW_EIO ? strerror(errno)
+                                                     : pw_strerror(rc));
+    else
+      rc = pw_buf_printf(h, "Authorization: Bearer %s", secret.p);
   } else if(p->user) {
-    rc = read_secret(p->password_file, &secret);
+    rc = pw_buf_read_secret(&secret, p->password_file, "basic password",
+                            &p->password_warned);
+    if(rc)
+      tel_why(&p->base, "prometheus: cannot read the password file %s: %s",
+              p->password_file, rc == PW_EIO ? strerror(errno)
+                                             : pw_strerror(rc));
     struct pw_buf plain;
     pw_buf_init(&plain, 32 * 1024);
     if(rc == 0)
@@ -133,9 +140,6 @@ static int auth_header(struct prom *p, struct pw_buf *h) {
     if(plain.p)
       memset(plain.p, 0, plain.len);
     pw_buf_cleanup(&plain);
-    if(rc)
-      tel_why(&p->base, "prometheus: cannot read the password file %s",
-              p->password_file);
   }
   if(secret.p)
     memset(secret.p, 0, secret.len);
@@ -173,10 +177,12 @@ static int query_chunk(struct prom *p, int64_t first, int64_t last,
   rc = tel_prom_parse(pw_buf_str(&p->resp.body), p->resp.body.len, first,
                       last, p->step_ms, out, &p->base.rejected, err,
                       sizeof(err));
-  if(rc == 0 && p->resp.status != 200) {
+  if((rc == 0 || rc == PW_ENOTFOUND) && p->resp.status != 200) {
     snprintf(err, sizeof(err), "unexpected reply");
     rc = PW_EREMOTE;
   }
+  if(rc == PW_ENOTFOUND)
+    return rc;  /* prom_fetch decides over all the chunks */
   if(rc)
     tel_why(&p->base, "prometheus query_range HTTP %ld: %s; query: %s",
             p->resp.status, err, p->query);
@@ -194,10 +200,20 @@ static int prom_fetch(struct tel_source *src, int64_t from_ms, int64_t to_ms,
   if(last < first)
     return 0;
   pw_buf_init(&auth, 64 * 1024);
-  int rc = auth_header(p, &auth);
+  int rc = auth_header(p, &auth), found = 0;
   for(int64_t a = first; rc == 0 && a <= last; a += CHUNK_POINTS * s) {
     int64_t b = a + (CHUNK_POINTS - 1) * s;
     rc = query_chunk(p, a, b < last ? b : last, &auth, out);
+    /* A long backfill may start before the series existed: only a
+     * fetch where no chunk matched a series is an error. */
+    found |= rc == 0;
+    if(rc == PW_ENOTFOUND)
+      rc = 0;
+  }
+  if(rc == 0 && !found) {
+    tel_why(src, "prometheus %s: query matched no series: %s", p->url,
+            p->query);
+    rc = PW_ENOTFOUND;
   }
   if(auth.p)
     memset(auth.p, 0, auth.len);

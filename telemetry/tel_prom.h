@@ -8,9 +8,15 @@
  * Values arrive as strings and are parsed in the C locale; "NaN" is a
  * missing step, "+Inf"/"-Inf" and negative loads are refused and counted,
  * as are duplicated, out-of-order and off-grid timestamps.  The expression
- * must give one series (wrap it in sum(...)); none means the steps are
- * missing.  Errors name the HTTP status, Prometheus's errorType and error,
- * and the query.
+ * must give one series (wrap it in sum(...)).  None (a typo in a metric
+ * name, a series gone) is a failed fetch, PW_ENOTFOUND "query matched no
+ * series: QUERY", so that the target goes stale and holds its capacity:
+ * no data is never zero load.  Errors name the HTTP status, Prometheus's
+ * errorType and error, and the query.
+ *
+ * bearer_token_file and basic_password_file are read with
+ * pw_buf_read_secret(), which warns once when the file is readable by
+ * group or others.
  */
 #ifndef TEL_PROM_H
 #define TEL_PROM_H
@@ -38,8 +44,9 @@ int tel_prom_new(const struct tel_prom_cfg *cfg, struct tel_source **out,
 /*
  * Parses a query_range reply: appends the samples on the step grid within
  * [first_ms, last_ms] to out, counting refused ones in *rejected.
- * Returns 0, or PW_EPARSE / PW_EREMOTE (status "error") with err saying
- * why, or PW_ENOMEM.  Exposed for tests and the fuzzer.
+ * Returns 0; PW_ENOTFOUND when the result holds no series; PW_EPARSE /
+ * PW_EREMOTE (status "error") / PW_EINVAL (several series) with err
+ * saying why; or PW_ENOMEM.  Exposed for tests and the fuzzer.
  */
 int tel_prom_parse(const char *body, size_t len, int64_t first_ms,
                    int64_t last_ms, int64_t step_ms, struct tel_samples *out,

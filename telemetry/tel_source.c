@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../common/pw_alloc.h"
+#include "../common/pw_scrub.h"
 
 int tel_samples_push(struct tel_samples *s, int64_t ts_ms, double v) {
   if(s->n == s->cap) {
@@ -38,6 +39,9 @@ void tel_why(struct tel_source *src, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(src->why, sizeof(src->why), fmt, ap);
   va_end(ap);
+  /* Whatever a source quotes (libcurl's URL, libpq's echo of its
+   * connection string) leaves here without a secret. */
+  pw_scrub_secret(src->why, sizeof(src->why), NULL);
 }
 
 size_t tel_counter_apply(struct tel_counter *c, struct tel_samples *s,
@@ -55,8 +59,14 @@ size_t tel_counter_apply(struct tel_counter *c, struct tel_samples *s,
       double inc = v >= c->last ? v - c->last : v;
       if(v < c->last)
         c->resets++;
-      s->ts_ms[w] = ts;
-      s->v[w++] = inc * 1000.0 / (double)(ts - c->last_ts_ms);
+      /* Seconds first: inc * 1000 overflows where the rate does not. */
+      double rate = inc / ((double)(ts - c->last_ts_ms) / 1000.0);
+      if(isfinite(rate) && rate >= 0) {
+        s->ts_ms[w] = ts;
+        s->v[w++] = rate;
+      } else {
+        c->rejected++;  /* a jump of 1e308, an infinite counter */
+      }
     }
     if(!c->have || ts > c->last_ts_ms) {
       c->have = 1;

@@ -37,14 +37,16 @@ struct tel_source_ops {
 
 struct tel_source {
   const struct tel_source_ops *ops;
-  /* Why the last fetch failed, or what it had to skip; never a secret. */
+  /* Why the last fetch failed, or what it had to skip; never a secret:
+   * set it with tel_why(), which scrubs. */
   char why[256];
   long errors;     /* fetches that failed */
   long rejected;   /* samples refused: non-finite, negative, duplicated,
                     * out of order or off the step grid */
 };
 
-/* Sets src->why (printf-style), cutting it to size. */
+/* Sets src->why (printf-style), cutting it to size, and scrubs it of
+ * secrets (pw_scrub_secret: URL userinfo, tokens, passwords). */
 void tel_why(struct tel_source *src, const char *fmt, ...) PW_PRINTF(2, 3);
 
 /*
@@ -52,13 +54,17 @@ void tel_why(struct tel_source *src, const char *fmt, ...) PW_PRINTF(2, 3);
  * consecutive samples of a cumulative counter, per second.  A drop is a
  * counter reset (the process restarted): the increase is then the new
  * value itself, as Prometheus's rate() counts it.  The first sample only
- * primes the state.  NAN samples pass through and do not prime.
+ * primes the state.  NAN samples pass through and do not prime.  A rate
+ * that is not finite or is negative (a counter that jumps by 1e308, or
+ * an infinite or negative value) is dropped and counted in rejected,
+ * which the source adds to its own count.
  */
 struct tel_counter {
   int have;
   int64_t last_ts_ms;
   double last;
   long resets;
+  long rejected;   /* rates refused: not finite, or negative */
 };
 
 /* Rewrites s->v[from..n) from counter values to rates per second and

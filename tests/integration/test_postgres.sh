@@ -78,3 +78,31 @@ check "gone mid-run: the query fails, the next reconnect is refused" sh -c "
   grep '^rc=' '$T/o9' | sed -n 3p | grep -q '^rc=input/output error .*postgresql connect:'"
 check "back again: reconnected, the next range read" \
   sh -c "grep '^rc=' '$T/o9' | sed -n 4p | grep -q '^rc=ok n=2 '"
+
+# 5. A counter that jumps by 1e308 in a second: no rate that is not finite.
+psql_test "CREATE TABLE huge (t timestamptz, total float8);
+INSERT INTO huge VALUES (to_timestamp($BASE), 0), (to_timestamp($BASE + 1), 1e308),
+  (to_timestamp($BASE + 2), 1.5e308), (to_timestamp($BASE + 3), -1.7e308),
+  (to_timestamp($BASE + 4), 1.7e308);" >/dev/null
+PG_COUNTER=1 "$S" pg "$CONN" 'SELECT extract(epoch FROM t), total FROM huge
+  WHERE t >= to_timestamp($1) AND t < to_timestamp($2) ORDER BY 1' 1 \
+  "$BASE" $((BASE + 5)) >"$T/o10"
+check "counter: rates of 1e308/s kept; a negative and an infinite rate refused and counted" \
+  sh -c "grep -q '^rc=ok n=2 nan=0 rejected=2 ' '$T/o10' && ! grep -qi 'inf\$' '$T/o10'"
+
+# 6. Secrets: libpq echoes a malformed connection string; none of it is
+# shown, but libpq's reason is.
+"$S" pg "host=127.0.0.1 port=$PGPORT_TEST user=prewarm password=hun ter2" "$Q" 60 \
+  "$BASE" $((BASE + 60)) >"$T/s1" 2>&1
+check "a malformed conninfo: refused at start, libpq's reason without the password" sh -c "
+  grep -q '^init rc=invalid argument why=conninfo: malformed: missing \"=\" after \"\*\*\*\" in connection info string' '$T/s1' &&
+  ! grep -q -e ter2 -e hun '$T/s1'"
+"$S" pg "postgresql://prewarm:hunter2@[::1/postgres" "$Q" 60 "$BASE" $((BASE + 60)) >"$T/s2" 2>&1
+check "a malformed URI with userinfo: refused, the URI not echoed" sh -c "
+  grep -q '^init rc=invalid argument why=conninfo: malformed: .*IPv6 host address in URI' '$T/s2' &&
+  ! grep -q hunter2 '$T/s2'"
+"$S" pg "postgresql://prewarm:hunter2@127.0.0.1:1/postgres?connect_timeout=2" "$Q" 60 \
+  "$BASE" $((BASE + 60)) >"$T/s3" 2>&1
+check "a URI with userinfo, server down: libpq's reason, no password" sh -c "
+  grep -q '^rc=input/output error .*postgresql connect: .*127.0.0.1.*port 1' '$T/s3' &&
+  ! grep -q hunter2 '$T/s3'"

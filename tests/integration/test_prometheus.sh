@@ -68,6 +68,15 @@ check "+Inf and negative values are refused and counted" \
   60 "$START" $((START + 600)) >"$T/two"
 check "two series: an error that says to aggregate" \
   grep -q '^rc=invalid argument .*gives 2 series, not one; aggregate it, e.g. sum' "$T/two"
+"$S" prom "$PROM_URL" 'sum(prewarm_tset_load)' 60 "$START" $((START + 600)) >"$T/typo"
+check "no series (a typo): a source error naming the query, never zero load" \
+  grep -q '^rc=not found n=0 nan=0 rejected=0 errors=1 why=prometheus .*: query matched no series: sum(prewarm_tset_load)$' "$T/typo"
+"$S" prom "$PROM_URL" 'sum(prewarm_test_load)' 10 $((START - 2 * 86400)) $((START + 600)) >"$T/partial"
+check "no series in the first of two chunks only: the samples of the second" \
+  grep -q '^rc=ok n=60 nan=0 rejected=0 errors=0 ' "$T/partial"
+"$S" prom "$PROM_URL" 'vector(1e308) + vector(1e308)' 60 now-600 now >"$T/huge"
+check "two 1e308 summing to +Inf: refused and counted, not a load" \
+  grep -q '^rc=ok n=0 nan=0 rejected=10 ' "$T/huge"
 "$S" prom "$PROM_URL" 'sum(rate(x[1m]' 60 now-600 now >"$T/bad"
 check "bad PromQL: HTTP 400 bad_data with Prometheus's message and the query" \
   grep -q '^rc=the remote API failed .*HTTP 400: bad_data: .*parse error.*query: sum(rate(x\[1m\]' "$T/bad"
@@ -94,17 +103,27 @@ stop_prometheus
 
 # 4. Faults, against a fake server.
 printf '{"status":"success","data":{"resultType":"matrix","result":[]}}' >"$T/empty.json"
+printf '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[]}]}}' >"$T/one.json"
 printf '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1000,"1"],' >"$T/broken.json"
-start_server fake "$SERVERS/http_fake.py" "$T/fake.log" 200 "$T/empty.json" 0 "Bearer s3cret-tok"
+start_server fake "$SERVERS/http_fake.py" "$T/fake.log" 200 "$T/one.json" 0 "Bearer s3cret-tok"
 echo "s3cret-tok" >"$T/token"
-PROM_TOKEN_FILE="$T/token" "$S" prom "http://127.0.0.1:$PORT" 'up' 60 now-600 now >"$T/auth"
-check "bearer token from a file; no data means no samples" \
+chmod 600 "$T/token"
+PROM_TOKEN_FILE="$T/token" "$S" prom "http://127.0.0.1:$PORT" 'up' 60 now-600 now >"$T/auth" 2>"$T/auth.err"
+check "bearer token from a file; a series without values means no samples" \
   grep -q '^rc=ok n=0 nan=0 rejected=0' "$T/auth"
+check "a token file only its owner reads: no warning" [ ! -s "$T/auth.err" ]
+chmod 644 "$T/token"
+PROM_TOKEN_FILE="$T/token" "$S" prom "http://127.0.0.1:$PORT" 'up' 60 \
+  fetch:now-600:now fetch:now-600:now >"$T/auth2" 2>"$T/auth2.err"
+check "a world-readable token file: one warning naming the file, not the token" \
+  sh -c "[ \$(grep -c '\"level\":\"warn\".*bearer token file is readable by group or others.*\"file\":\"$T/token\",\"mode\":\"0644\"' '$T/auth2.err') = 1 ] &&
+    ! grep -q s3cret '$T/auth2.err' && [ \$(grep -c '^rc=ok' '$T/auth2') = 2 ]"
 check "the query goes as a POST form with start, end and step" \
   grep -q '"body": "query=up&start=[0-9]*.000&end=[0-9]*.000&step=60.000"' "$T/fake.log"
-start_server fake2 "$SERVERS/http_fake.py" "$T/fake2.log" 200 "$T/empty.json" 0 \
+start_server fake2 "$SERVERS/http_fake.py" "$T/fake2.log" 200 "$T/one.json" 0 \
   "Basic $(printf 'prewarm:pa:ss' | base64)"
 printf 'pa:ss\n' >"$T/pw"
+chmod 600 "$T/pw"
 PROM_USER=prewarm PROM_PASSWORD_FILE="$T/pw" "$S" prom "http://127.0.0.1:$PORT" up 60 now-600 now >"$T/basic"
 check "basic auth from a password file" grep -q '^rc=ok n=0' "$T/basic"
 "$S" prom "http://127.0.0.1:$PORT" up 60 now-600 now >"$T/noauth"
@@ -121,3 +140,11 @@ check "malformed JSON: a parse error, no samples" \
 "$S" prom "http://127.0.0.1:1" up 60 now-600 now >"$T/down"
 check "server down: an I/O error naming the server and the query" \
   grep -q '^rc=input/output error n=0 .*127.0.0.1:1.*query: up' "$T/down"
+"$S" prom "http://admin:hunter2@127.0.0.1:1" up 60 now-600 now >"$T/userinfo"
+check "a URL with userinfo: the error names the server without it" sh -c "
+  grep -q '^rc=input/output error n=0 .*http://\*\*\*@127.0.0.1:1.*query: up' '$T/userinfo' &&
+  ! grep -q -e hunter2 -e admin '$T/userinfo'"
+start_server none "$SERVERS/http_fake.py" "$T/none.log" 200 "$T/empty.json" 0
+"$S" prom "http://127.0.0.1:$PORT" 'sum(rate(app_requets_total[1m]))' 60 now-600 now >"$T/none"
+check "an empty result from any server: not found, counted, the query named" \
+  grep -q '^rc=not found n=0 nan=0 rejected=0 errors=1 why=.*query matched no series: sum(rate(app_requets_total\[1m\]))$' "$T/none"

@@ -6,7 +6,7 @@
  * Steps: "obs:TARGET:TS_S:LOAD", "dec:TARGET:TS_S:LOAD:DESIRED:REASONS:
  * MEAN:UPPER" (queue a row), "flush", "history:TARGET:FROM_S:TO_S",
  * "run:FILE", "sleep:MS".  flush prints "flush rc=.. queued=.. written=..
- * dropped=.. failures=.. version=.. why=..", history prints "history
+ * dropped=.. failures=.. version=.. failed=.. why=..", history prints "history
  * rc=.. n=.." and one "TS_MS LOAD" line per row.
  */
 #include <math.h>
@@ -34,9 +34,9 @@ static int step(struct ctl_store *s, char *a) {
     rc = ctl_store_flush(s);
     ctl_store_stats(s, &st);
     printf("flush rc=%s queued=%ld written=%ld dropped=%ld failures=%ld "
-           "version=%d why=%s\n", rc ? pw_strerror(rc) : "ok", st.queued,
-           st.written, st.dropped, st.flush_failures, st.schema_version,
-           rc ? ctl_store_why(s) : "");
+           "version=%d failed=%ld why=%s\n", rc ? pw_strerror(rc) : "ok",
+           st.queued, st.written, st.dropped, st.flush_failures,
+           st.schema_version, st.failed, rc ? ctl_store_why(s) : "");
     rc = 0;
   } else if(sscanf(a, "history:%127[^:]:%lld:%lld", t, &from, &to) == 3) {
     struct tel_samples o = {0};
@@ -70,11 +70,11 @@ int main(int argc, char **argv) {
   struct ctl_store_cfg c = {.conninfo = argv[1],
                             .max_rows = strtoul(argv[2], NULL, 10),
                             .timeout_ms = 3000};
-  if(ctl_store_open(&c, &s, err, sizeof(err))) {
-    printf("init why=%s\n", err);
+  int rc = ctl_store_open(&c, &s, err, sizeof(err));
+  if(rc) {
+    printf("init rc=%s why=%s\n", pw_strerror(rc), err);
     return 1;
   }
-  int rc = 0;
   for(int i = 3; i < argc && rc == 0; i++)
     rc = step(s, argv[i]);
   ctl_store_close(&s);

@@ -99,9 +99,98 @@ static void every_value_once_despite_failures(void **state) {
   tel_source_free(&csv);
 }
 
+static struct ctl_target *make_target(int64_t t0) {
+  struct ctl_target_cfg c = {0};
+  struct ctl_target *t = NULL;
+  char err[128];
+  c.policy = (struct ctl_policy){
+    .unit_capacity = 10, .step_s = 60, .lead_steps = 2, .quantile = 0.95,
+    .floor_utilization = 1, .fallback_utilization = 1, .max = 1000,
+    .max_error_ratio = 2, .momentum = 1};
+  c.model_auto = 1;
+  c.refit_steps = 60;
+  c.reselect_steps = 1440;
+  c.history_steps = 1440;
+  c.fit_seasons = 7;
+  c.start_ms = t0;
+  ASSERT_OK(ctl_target_new(&c, &t, err, sizeof(err)));
+  return t;
+}
+
+/* A source whose newest steps are NaN (Prometheus answers NaN for steps
+ * where the expression has no value): fetched, but not fresh. */
+static void trailing_nans_are_stale(void **state) {
+  (void)state;
+  enum { N = 60, STEP = 60000 };
+  static double v[N];
+  const int64_t t0 = 1800000000000LL;
+  for(int i = 0; i < N; i++)
+    v[i] = i < 40 ? 100 : (double)NAN;
+  struct tel_source *csv = NULL;
+  ASSERT_OK(tel_csv_new(v, N, t0, STEP, &csv));
+  struct ctl_target *t = make_target(t0);
+  struct ctl_feed f;
+  int64_t now = t0 + N * (int64_t)STEP;
+  ctl_feed_init(&f, csv, STEP, 0, N * (int64_t)STEP, now);
+  ASSERT_OK(ctl_feed_tick(&f, now, t));
+  assert_int_equal(f.samples, N);              /* every step arrived */
+  assert_int_equal(f.newest_ms, t0 + 39 * (int64_t)STEP);
+  assert_true(ctl_feed_stale(&f, now, 3));     /* 20 steps of NaN */
+  assert_false(ctl_feed_stale(&f, t0 + 42 * (int64_t)STEP, 3));
+  ctl_feed_cleanup(&f);
+  ctl_target_free(&t);
+  tel_source_free(&csv);
+}
+
+/* A restart within the step that the store's history already covers:
+ * no window is new, nothing is fetched, and the data is current. */
+static void resumed_from_the_store_is_not_stale(void **state) {
+  (void)state;
+  enum { STEP = 60000 };
+  const int64_t t0 = 1800000000000LL;
+  const int64_t now = t0 + 10 * (int64_t)STEP + 5000;  /* 5 s into step 10 */
+  static double v[10];
+  struct tel_samples hist = {0};
+  for(int i = 0; i < 10; i++) {
+    v[i] = 50 + i;
+    ASSERT_OK(tel_samples_push(&hist, t0 + i * (int64_t)STEP,
+                               i == 9 ? (double)NAN : v[i]));
+  }
+  struct tel_source *csv = NULL;
+  ASSERT_OK(tel_csv_new(v, 10, t0, STEP, &csv));
+  struct ctl_target *t = make_target(t0);
+  struct ctl_feed f;
+  ctl_feed_init(&f, csv, STEP, 0, 10 * (int64_t)STEP, now);
+  ctl_target_observe(t, hist.ts_ms, hist.v, hist.n);
+  ctl_feed_resumed(&f, &hist);
+  assert_int_equal(f.next_ms, t0 + 10 * (int64_t)STEP);
+  /* The newest finite row (the last one is NaN, a missing step). */
+  assert_int_equal(f.newest_ms, t0 + 8 * (int64_t)STEP);
+  ASSERT_OK(ctl_feed_tick(&f, now, t));
+  assert_int_equal(f.fetches, 0);
+  assert_false(ctl_feed_stale(&f, now, 3));
+  /* Without resuming: the same tick reports stale. */
+  struct ctl_feed g;
+  ctl_feed_init(&g, csv, STEP, 0, 10 * (int64_t)STEP, now);
+  g.next_ms = t0 + 10 * (int64_t)STEP;  /* what the daemon set alone */
+  ASSERT_OK(ctl_feed_tick(&g, now, t));
+  assert_true(ctl_feed_stale(&g, now, 3));
+  /* An empty history changes nothing. */
+  struct tel_samples none = {0};
+  ctl_feed_resumed(&g, &none);
+  assert_int_equal(g.newest_ms, -1);
+  ctl_feed_cleanup(&g);
+  ctl_feed_cleanup(&f);
+  tel_samples_cleanup(&hist);
+  ctl_target_free(&t);
+  tel_source_free(&csv);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(every_value_once_despite_failures),
+    cmocka_unit_test(trailing_nans_are_stale),
+    cmocka_unit_test(resumed_from_the_store_is_not_stale),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

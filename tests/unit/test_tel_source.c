@@ -68,9 +68,50 @@ static void prometheus_reply_is_checked_sample_by_sample(void **state) {
   tel_samples_cleanup(&s);
 }
 
+/* A counter that jumps by 1e308 in one second: 1e308 * 1000 overflowed
+ * to +Inf before the division; no rate that is not finite comes out. */
+static void counter_rates_are_finite(void **state) {
+  (void)state;
+  struct tel_counter c = {0};
+  struct tel_samples s = {0};
+  const double v[] = {0, 1e308, 1e308, 1.5e308, -1.7e308, 1.7e308};
+  for(int i = 0; i < 6; i++)
+    ASSERT_OK(tel_samples_push(&s, (int64_t)i * 1000, v[i]));
+  size_t n = tel_counter_apply(&c, &s, 0);
+  for(size_t i = 0; i < n; i++)
+    if(!isfinite(s.v[i]) || s.v[i] < 0)
+      fail_msg("rate %zu is %g", i, s.v[i]);
+  /* 1e308/s, 0 and 0.5e308/s are finite and kept; the reset to -1.7e308
+   * (a negative "increase") and the jump from it to 1.7e308 (+Inf) are
+   * refused. */
+  assert_int_equal(n, 3);
+  ASSERT_NEAR(s.v[0], 1e308, 1e293);
+  assert_int_equal(c.rejected, 2);
+  tel_samples_cleanup(&s);
+}
+
+/* No series is not "no samples": it is an error the daemon reports, so
+ * the target goes stale instead of falling to its minimum. */
+static void prometheus_no_series_is_an_error(void **state) {
+  (void)state;
+  struct tel_samples s = {0};
+  long rejected = 0;
+  char err[200] = "";
+  const char *empty = "{\"status\":\"success\",\"data\":{\"resultType\":"
+                      "\"matrix\",\"result\":[]}}";
+  assert_int_equal(tel_prom_parse(empty, strlen(empty), 0, 600000, 60000, &s,
+                                  &rejected, err, sizeof(err)),
+                   PW_ENOTFOUND);
+  assert_string_equal(err, "query matched no series");
+  assert_int_equal(s.n, 0);
+  tel_samples_cleanup(&s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(counter_rates_survive_a_reset),
+    cmocka_unit_test(counter_rates_are_finite),
+    cmocka_unit_test(prometheus_no_series_is_an_error),
     cmocka_unit_test(prometheus_reply_is_checked_sample_by_sample),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
