@@ -50,11 +50,10 @@ static char *env_or_file(const char *env, const char *file) {
   }
   struct pw_buf b;
   pw_buf_init(&b, 64 * 1024);
-  if(pw_buf_read_file(&b, file)) {
+  if(pw_buf_read_secret(&b, file, "postgresql conninfo", NULL)) {
     pw_buf_cleanup(&b);
     return NULL;
   }
-  pw_buf_rtrim(&b);
   return b.p;
 }
 

@@ -132,7 +132,7 @@ static void recorded(void *ud, struct ctl_unit *u, int rc,
 
 /* Moves the queued rows into the store and writes them; with store_mu
  * held (network I/O: no handler takes store_mu). */
-static void store_write(struct ctl_daemon *d) {
+static int store_write(struct ctl_daemon *d) {
   enum { BATCH = 4096 };
   struct ctl_rec_row *batch = d->batch;
   for(;;) {
@@ -158,13 +158,21 @@ static void store_write(struct ctl_daemon *d) {
     if(n < BATCH)
       break;
   }
-  if(ctl_store_flush(d->store)) {
+  int rc = ctl_store_flush(d->store);
+  if(rc) {
     if(!d->store_failures++ || d->store_failures % 60 == 0)
       pw_logf(PW_LOG_WARN, PW_LF(PW_LF_STR("error", ctl_store_why(d->store))),
               "store: cannot write, rows kept for the next try");
   } else {
     d->store_failures = 0;
   }
+  /* What /metrics shows, copied where a handler may read it. */
+  struct ctl_store_stats st;
+  ctl_store_stats(d->store, &st);
+  pthread_mutex_lock(&d->rec_mu);
+  d->store_stats = st;
+  pthread_mutex_unlock(&d->rec_mu);
+  return rc;
 }
 
 /* The store's own thread: writes every second, or when kicked, so a slow
@@ -183,7 +191,7 @@ static void *store_main(void *arg) {
       break;
     pthread_mutex_unlock(&d->mu);
     pthread_mutex_lock(&d->store_mu);
-    store_write(d);
+    (void)store_write(d);
     pthread_mutex_unlock(&d->store_mu);
     pthread_mutex_lock(&d->mu);
   }
@@ -191,12 +199,19 @@ static void *store_main(void *arg) {
   return NULL;
 }
 
-void ctl_daemon_flush(struct ctl_daemon *d) {
+int ctl_daemon_flush(struct ctl_daemon *d, char *err, size_t errlen) {
   if(!d->store)
-    return;
+    return 0;
   pthread_mutex_lock(&d->store_mu);
-  store_write(d);
+  int rc = store_write(d);
+  if(rc) {
+    struct ctl_store_stats st;
+    ctl_store_stats(d->store, &st);
+    snprintf(err, errlen, "store: %ld rows not written: %s", st.queued,
+             ctl_store_why(d->store));
+  }
   pthread_mutex_unlock(&d->store_mu);
+  return rc;
 }
 
 void ctl_daemon_store_stats(struct ctl_daemon *d,
@@ -207,6 +222,7 @@ void ctl_daemon_store_stats(struct ctl_daemon *d,
   out->dropped = d->rows_dropped;
   out->dlog_errors = d->dlog_errors;
   out->dlog_failing = d->dlog_failing;
+  out->store = d->store_stats;
   pthread_mutex_unlock(&d->rec_mu);
 }
 
@@ -218,10 +234,8 @@ static void resume_history(struct ctl_daemon *d, struct ctl_unit *u,
   int64_t from = u->feed.next_ms;
   if(ctl_store_history(d->store, u->c->name, from, now_ms, &s) == 0 && s.n) {
     ctl_target_observe(u->t, s.ts_ms, s.v, s.n);
-    u->feed.next_ms = s.ts_ms[s.n - 1] + u->c->step_ms;
-    for(size_t i = 0; i < s.n; i++)
-      if(isfinite(s.v[i]) && s.ts_ms[i] > u->feed.newest_ms)
-        u->feed.newest_ms = s.ts_ms[i];
+    /* The feed goes on from there, and data that current is fresh. */
+    ctl_feed_resumed(&u->feed, &s);
     pw_logf(PW_LOG_INFO, PW_LF(PW_LF_NUM("steps", (double)s.n)),
             "resumed history from the store");
   } else if(s.n == 0 && ctl_store_why(d->store)[0]) {

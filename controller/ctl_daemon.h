@@ -19,6 +19,7 @@
 #include "../common/pw_buf.h"
 #include "../config/cfg.h"
 #include "../telemetry/tel_rw.h"
+#include "ctl_store.h"
 
 struct ctl_daemon;
 
@@ -103,8 +104,10 @@ void ctl_daemon_set_lease(struct ctl_daemon *d, struct ctl_lease *lease);
 void ctl_daemon_set_stop(struct ctl_daemon *d,
                          const volatile sig_atomic_t *stop);
 
-/* Writes what the store has queued (at exit, --once). */
-void ctl_daemon_flush(struct ctl_daemon *d);
+/* Writes what the store has queued (at exit, --once).  0, or the
+ * store's error with err saying how many rows and why (libpq's reason,
+ * scrubbed). */
+int ctl_daemon_flush(struct ctl_daemon *d, char *err, size_t errlen) PW_WUR;
 
 /* The record side's counters, for /metrics and tests. */
 struct ctl_daemon_store_stats {
@@ -112,6 +115,7 @@ struct ctl_daemon_store_stats {
                               * the queue was full */
   long dlog_errors;          /* decision-log writes that failed */
   int dlog_failing;          /* the last one failed */
+  struct ctl_store_stats store;  /* the store's own, as of its last write */
 };
 void ctl_daemon_store_stats(struct ctl_daemon *d,
                             struct ctl_daemon_store_stats *out);

@@ -80,6 +80,7 @@ struct ctl_daemon {
   pthread_t store_thread;
   int store_running, store_quit, store_kick;
   long store_failures;
+  struct ctl_store_stats store_stats;  /* under rec_mu: the last write's */
 };
 
 /* /metrics into b (ctl_metrics.c).  0 or PW_ENOMEM / PW_ETOOBIG. */

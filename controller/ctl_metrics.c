@@ -250,17 +250,28 @@ static int record_metrics(struct ctl_daemon *d, struct pw_buf *b) {
                          st.dlog_errors);
   }
   if(rc == 0 && d->store) {
-    rc = family(b, "prewarm_store_queue_rows", "gauge",
-                "Rows waiting to be written to the store.");
+    rc = family(b, "prewarm_store_rows_total", "counter",
+                "Rows for the store by what became of them: written, "
+                "failed (a failed write keeps them queued; counted at each "
+                "try), dropped (the oldest, when a queue was full).");
     if(rc == 0)
-      rc = pw_buf_printf(b, "prewarm_store_queue_rows %ld\n", st.queued);
+      rc = pw_buf_printf(b, "prewarm_store_rows_total{result=\"written\"} "
+                         "%ld\nprewarm_store_rows_total{result=\"failed\"} "
+                         "%ld\nprewarm_store_rows_total{result=\"dropped\"} "
+                         "%ld\n", st.store.written, st.store.failed,
+                         st.store.dropped + st.dropped);
     if(rc == 0)
-      rc = family(b, "prewarm_store_dropped_rows_total", "counter",
-                  "Rows dropped, oldest first, while the store was too "
-                  "slow or down for the queue.");
+      rc = family(b, "prewarm_store_flush_failures_total", "counter",
+                  "Writes to the store that failed.");
     if(rc == 0)
-      rc = pw_buf_printf(b, "prewarm_store_dropped_rows_total %ld\n",
-                         st.dropped);
+      rc = pw_buf_printf(b, "prewarm_store_flush_failures_total %ld\n",
+                         st.store.flush_failures);
+    if(rc == 0)
+      rc = family(b, "prewarm_store_queue_rows", "gauge",
+                  "Rows waiting to be written to the store.");
+    if(rc == 0)
+      rc = pw_buf_printf(b, "prewarm_store_queue_rows %ld\n",
+                         st.queued + st.store.queued);
   }
   return rc;
 }

@@ -1,5 +1,6 @@
 #include "ctl_run.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -83,6 +84,14 @@ static int64_t wall_ms(void) {
   struct pw_clock c;
   pw_clock_wall(&c);
   return c.ops->now_ms(&c);
+}
+
+/* Wipes a secret before freeing it. */
+static void free_secret(char *s) {
+  if(s) {
+    memset(s, 0, strlen(s));
+    free(s);
+  }
 }
 
 /* Loads and reports; 0 with *out, or CTL_EXIT_USAGE. */
@@ -175,7 +184,12 @@ static int run_once(struct ctl_daemon *d, int64_t now) {
   if(st == 200)
     fputs(pw_buf_str(&b), stdout);
   pw_buf_cleanup(&b);
-  ctl_daemon_flush(d);
+  char err[512];
+  if(ctl_daemon_flush(d, err, sizeof(err))) {
+    pw_logf(PW_LOG_ERROR, PW_LF(PW_LF_STR("error", err)),
+            "store: rows not written at exit");
+    return CTL_EXIT_FAIL;
+  }
   return bad ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }
 
@@ -315,7 +329,10 @@ static int loop(struct holder *h) {
   pw_log(PW_LOG_INFO, "stopping: waiting for the actuations in flight");
   ctl_daemon_drain(h->d);
   pw_log(PW_LOG_INFO, "stopping: flushing the store");
-  ctl_daemon_flush(h->d);
+  char err[512];
+  if(ctl_daemon_flush(h->d, err, sizeof(err)))
+    pw_logf(PW_LOG_ERROR, PW_LF(PW_LF_STR("error", err)),
+            "store: rows not written at exit");
   return CTL_EXIT_OK;
 }
 
@@ -338,7 +355,12 @@ static int run_replay(struct ctl_daemon *d) {
     bad += ctl_daemon_tick(d, clk.ops->now_ms(&clk), 1) != 0;
     steps++;
   }
-  ctl_daemon_flush(d);
+  char err[512];
+  if(ctl_daemon_flush(d, err, sizeof(err))) {
+    pw_logf(PW_LOG_ERROR, PW_LF(PW_LF_STR("error", err)),
+            "store: rows not written at exit");
+    bad++;
+  }
   pw_logf(PW_LOG_INFO, PW_LF(PW_LF_NUM("ticks", (double)steps)),
           "replay done");
   return bad ? CTL_EXIT_FAIL : CTL_EXIT_OK;
@@ -389,12 +411,14 @@ int ctl_run_main(int argc, char **argv) {
   if(c->remote_write_token_file) {
     struct pw_buf tb;
     pw_buf_init(&tb, 4096);
-    if(pw_buf_read_file(&tb, c->remote_write_token_file)) {
+    if(pw_buf_read_secret(&tb, c->remote_write_token_file,
+                          "remote-write token", NULL)) {
+      int e = errno;
       pw_buf_cleanup(&tb);
       cfg_free(&c);
-      return ctl_cli_fail("run", "remote_write.token_file: cannot read it");
+      return ctl_cli_fail("run", "remote_write.token_file: cannot read "
+                          "it: %s", strerror(e));
     }
-    pw_buf_rtrim(&tb);
     token = tb.p;
   }
   if(!once && !o.replay) {
@@ -408,7 +432,7 @@ int ctl_run_main(int argc, char **argv) {
   struct tel_rw *rw = NULL;
   if(tel_rw_new(64u << 20, &rw)) {
     cfg_free(&c);
-    free(token);
+    free_secret(token);
     return CTL_EXIT_FAIL;
   }
   struct ctl_daemon_opts dopts = {.dry_run = o.dry_run, .replay = o.replay};
@@ -416,14 +440,14 @@ int ctl_run_main(int argc, char **argv) {
                       sizeof(err));
   if(rc) {
     tel_rw_free(&rw);
-    free(token);
+    free_secret(token);
     return ctl_cli_fail("run", "%s", err);
   }
   if(once || o.replay) {
     rc = once ? run_once(d, wall_ms()) : run_replay(d);
     ctl_daemon_free(&d);
     tel_rw_free(&rw);
-    free(token);
+    free_secret(token);
     return rc;
   }
   struct holder hd = {.d = d, .path = o.config, .dry_run = o.dry_run,
@@ -435,7 +459,7 @@ int ctl_run_main(int argc, char **argv) {
   if(ctl_http_start(&hc, &h, err, sizeof(err))) {
     ctl_daemon_free(&d);
     tel_rw_free(&rw);
-    free(token);
+    free_secret(token);
     return ctl_cli_fail("run", "%s", err);
   }
   pw_logf(PW_LOG_INFO,
@@ -446,7 +470,7 @@ int ctl_run_main(int argc, char **argv) {
     ctl_http_stop(&h);
     ctl_daemon_free(&d);
     tel_rw_free(&rw);
-    free(token);
+    free_secret(token);
     return ctl_cli_fail("run", "%s", err);
   }
   ctl_daemon_set_lease(d, hd.lease);
@@ -460,6 +484,6 @@ int ctl_run_main(int argc, char **argv) {
   ctl_daemon_free(&hd.d);
   tel_rw_free(&rw);
   pthread_mutex_destroy(&hd.mu);
-  free(token);
+  free_secret(token);
   return rc;
 }
