@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "../common/pw_buf.h"
 #include "../common/pw_err.h"
@@ -100,7 +101,23 @@ void cfg_free(struct cfg **cp);
  * such a target's state: its history, model and counters). */
 int cfg_target_equal(const struct cfg_target *a, const struct cfg_target *b);
 
-/* Parses "90s", "5m", "2h", "14d", "250ms" or plain seconds. */
+/*
+ * Parses a duration: decimal digits, an optional fraction (".5"), then
+ * ms, s, m, h or d, or nothing for seconds ("90s", "1.5m", "250ms",
+ * "90").  Returns 0 and *out in milliseconds, or PW_EINVAL (hex, signs,
+ * exponents, spaces, inf/nan, or above 9e15 ms).  Thread-safe.
+ */
 int cfg_duration_ms(const char *s, int64_t *out) PW_WUR;
+
+/*
+ * Parses a listen address: "HOST:PORT" with an IPv4 literal (or an empty
+ * host for every address), or "[V6]:PORT"; the port is 0 to 65535 in
+ * decimal digits.  Returns 0 with *ss filled (AF_INET or AF_INET6, the
+ * port in network order) and *v6 set for IPv6, or PW_EINVAL.  The one
+ * rule for both cfg_load and the HTTP server (ctl_http), so that
+ * check-config accepts exactly what run can bind.  Thread-safe.
+ */
+int cfg_listen_parse(const char *s, struct sockaddr_storage *ss, int *v6)
+  PW_WUR;
 
 #endif
