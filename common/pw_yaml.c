@@ -1,5 +1,6 @@
 #include "pw_yaml.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -331,12 +332,17 @@ int pw_yaml_load(const char *path, size_t max, struct pw_yaml **out,
   char inner[256];
   struct pw_buf b;
   pw_buf_init(&b, max);
+  errno = 0;
   int rc = pw_buf_read_file(&b, path);
+  int why = errno;  /* fopen's or fread's reason */
   *out = NULL;
   if(rc == PW_EIO) {
-    snprintf(err, errlen, "%s: cannot read", path);
-  } else if(rc) {
+    snprintf(err, errlen, "%s: cannot read: %s", path,
+             why ? strerror(why) : "read error");
+  } else if(rc == PW_ETOOBIG) {
     snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+  } else if(rc) {
+    snprintf(err, errlen, "%s: out of memory", path);
   } else {
     rc = pw_yaml_parse(pw_buf_str(&b), b.len, out, inner, sizeof(inner));
     if(rc)

@@ -44,7 +44,8 @@ int pw_yaml_parse(const char *text, size_t len, struct pw_yaml **out,
                   char *err, size_t errlen) PW_WUR;
 
 /* Reads a whole file (at most max bytes) and parses it; err is prefixed
- * with the path. */
+ * with the path.  PW_EIO ("PATH: cannot read: REASON", the system's
+ * reason), PW_ETOOBIG, PW_ENOMEM, or pw_yaml_parse's errors. */
 int pw_yaml_load(const char *path, size_t max, struct pw_yaml **out,
                  char *err, size_t errlen) PW_WUR;
 

@@ -182,6 +182,18 @@ static void syntax_errors_in_the_users_terms(void **state) {
   }
 }
 
+static void cannot_read_says_why(void **state) {
+  (void)state;
+  struct pw_yaml *y = NULL;
+  char err[256];
+  assert_int_equal(pw_yaml_load("/nonexistent/x.yaml", 1024, &y, err,
+                                sizeof(err)), PW_EIO);
+  assert_string_equal(err, "/nonexistent/x.yaml: cannot read: No such file "
+                      "or directory");
+  assert_int_equal(pw_yaml_load("/", 1024, &y, err, sizeof(err)), PW_EIO);
+  assert_string_equal(err, "/: cannot read: Is a directory");
+}
+
 static void decodes_base64(void **state) {
   (void)state;
   char *out = NULL;
@@ -206,6 +218,7 @@ int main(void) {
     cmocka_unit_test(node_count_is_bounded),
     cmocka_unit_test(one_document_only),
     cmocka_unit_test(syntax_errors_in_the_users_terms),
+    cmocka_unit_test(cannot_read_says_why),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
