@@ -156,6 +156,17 @@ static const struct field policy_fields[] = {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A key for an error message: as written, unless it looks like a URL
+ * with userinfo or a conninfo (a value typed where a key goes), or is
+ * too long or unprintable to be a key. */
+static const char *key_shown(const char *key) {
+  int hide = strlen(key) > 63 || strchr(key, '@') || strchr(key, '=') ||
+             strstr(key, "://");
+  for(const char *p = key; !hide && *p; p++)
+    hide = (unsigned char)*p < ' ';
+  return hide ? "(this key)" : key;
+}
+
 static void emit(struct ctx *c, const struct pw_yaml *at, const char *key,
                  const char *fmt, ...) PW_PRINTF(4, 5);
 static void emit(struct ctx *c, const struct pw_yaml *at, const char *key,
@@ -169,7 +180,7 @@ static void emit(struct ctx *c, const struct pw_yaml *at, const char *key,
   va_end(ap);
   if(pw_buf_printf(c->errors, "%s:%zu:%zu: %s: %s\n", c->path,
                    at && at->line ? at->line : 1,
-                   at && at->line ? at->col : 1, key, msg))
+                   at && at->line ? at->col : 1, key_shown(key), msg))
     c->oom = 1;
 }
 
@@ -204,7 +215,8 @@ static void emit_key(struct ctx *c, const struct pw_yaml *kid,
     return;
   if(pw_buf_printf(c->errors, "%s:%zu:%zu: %s: %s\n", c->path,
                    kid->key_line ? kid->key_line : kid->line,
-                   kid->key_line ? kid->key_col : kid->col, kid->key, msg))
+                   kid->key_line ? kid->key_col : kid->col,
+                   key_shown(kid->key), msg))
     c->oom = 1;
 }
 
