@@ -797,17 +797,10 @@ static void read_global(struct ctx *c, const struct pw_yaml *root,
     (void)set_str(c, &g->log_level, "info");
 }
 
-int cfg_load(const char *path, struct cfg **out, struct pw_buf *errors) {
+/* Validates the tree root (which it frees) read from path. */
+static int load_tree(const char *path, struct pw_yaml *root, struct cfg **out,
+                     struct pw_buf *errors) {
   struct ctx c = {.path = path, .errors = errors};
-  struct pw_yaml *root = NULL;
-  char err[300];
-  *out = NULL;
-  int rc = pw_yaml_load(path, MAX_FILE, &root, err, sizeof(err));
-  if(rc) {
-    if(pw_buf_printf(errors, "%s\n", err))
-      return PW_ENOMEM;
-    return rc == PW_EPARSE ? PW_EINVAL : rc;
-  }
   if(root->type == PW_YAML_MAP && root->nkids == 0 && root->line == 0) {
     /* No document at all: there is no line to name. */
     pw_yaml_free(&root);
@@ -832,6 +825,36 @@ int cfg_load(const char *path, struct cfg **out, struct pw_buf *errors) {
   }
   *out = g;
   return 0;
+}
+
+int cfg_load(const char *path, struct cfg **out, struct pw_buf *errors) {
+  struct pw_yaml *root = NULL;
+  char err[300];
+  *out = NULL;
+  int rc = pw_yaml_load(path, MAX_FILE, &root, err, sizeof(err));
+  if(rc) {
+    if(pw_buf_printf(errors, "%s\n", err))
+      return PW_ENOMEM;
+    return rc == PW_EPARSE ? PW_EINVAL : rc;
+  }
+  return load_tree(path, root, out, errors);
+}
+
+int cfg_load_text(const char *name, const char *text, size_t len,
+                  struct cfg **out, struct pw_buf *errors) {
+  struct pw_yaml *root = NULL;
+  char err[300];
+  *out = NULL;
+  if(len > MAX_FILE)
+    return pw_buf_printf(errors, "%s: larger than %u bytes\n", name,
+                         MAX_FILE) ? PW_ENOMEM : PW_ETOOBIG;
+  int rc = pw_yaml_parse(text, len, &root, err, sizeof(err));
+  if(rc) {
+    if(pw_buf_printf(errors, "%s:%s\n", name, err))
+      return PW_ENOMEM;
+    return rc == PW_EPARSE ? PW_EINVAL : rc;
+  }
+  return load_tree(name, root, out, errors);
 }
 
 static void free_target(struct cfg_target *t) {

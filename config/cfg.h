@@ -95,6 +95,15 @@ struct cfg {
  */
 int cfg_load(const char *path, struct cfg **out, struct pw_buf *errors)
   PW_WUR;
+
+/*
+ * cfg_load on text in memory (len bytes, no NUL needed), named `name`
+ * in the errors and in cfg->path; the same checks and results, but no
+ * PW_EIO.  For tests and the fuzzer.
+ */
+int cfg_load_text(const char *name, const char *text, size_t len,
+                  struct cfg **out, struct pw_buf *errors) PW_WUR;
+
 void cfg_free(struct cfg **cp);
 
 /* Whether two targets are configured alike in every key (a reload keeps

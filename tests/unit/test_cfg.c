@@ -219,6 +219,25 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void loads_from_memory_alike(void **state) {
+  (void)state;
+  struct pw_buf errors;
+  struct cfg *c = NULL, *d = load(base);
+  pw_buf_init(&errors, 1 << 16);
+  ASSERT_OK(cfg_load_text("mem", base, strlen(base), &c, &errors));
+  assert_string_equal(c->path, "mem");
+  assert_int_equal(c->ntargets, d->ntargets);
+  for(size_t i = 0; i < c->ntargets; i++)
+    assert_true(cfg_target_equal(&c->targets[i], &d->targets[i]));
+  cfg_free(&c);
+  cfg_free(&d);
+  assert_int_equal(cfg_load_text("mem", "a: [", 4, &c, &errors), PW_EINVAL);
+  assert_null(c);
+  assert_string_equal(pw_buf_str(&errors), "mem:2:1: the file ends inside "
+                      "a value: a [ list ] or { map } is not closed\n");
+  pw_buf_cleanup(&errors);
+}
+
 static void deep_nesting_is_refused_cleanly(void **state) {
   (void)state;
   /* 50,000 levels crashed check-config, and a reload killed the daemon.
@@ -453,6 +472,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(same_text_is_equal),
     cmocka_unit_test(any_one_change_is_not),
+    cmocka_unit_test(loads_from_memory_alike),
     cmocka_unit_test(deep_nesting_is_refused_cleanly),
     cmocka_unit_test(many_keys_in_linear_time),
     cmocka_unit_test(many_targets_with_one_name_twice),
