@@ -1,5 +1,6 @@
 #include "pw_yaml.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,8 +11,12 @@
 
 struct ctx {
   yaml_parser_t p;
+  const char *text;     /* the input, to look at the character at fault */
+  size_t len;
   char *err;
   size_t errlen;
+  int depth;            /* collections open around the current event */
+  long nodes;           /* nodes built so far */
 };
 
 void pw_yaml_free(struct pw_yaml **np) {
@@ -37,22 +42,124 @@ static struct pw_yaml *node_new(enum pw_yaml_type t, const yaml_event_t *e) {
   return n;
 }
 
+/* The kids array holds 4, then doubles when full (its capacity is the
+ * larger of 4 and the next power of two of nkids), so that a long list
+ * costs linear time, not quadratic. */
 static int add_kid(struct pw_yaml *parent, struct pw_yaml *kid) {
-  struct pw_yaml **k = pw_realloc(parent->kids,
-                                  (parent->nkids + 1) * sizeof(*k));
-  if(!k)
-    return PW_ENOMEM;
-  parent->kids = k;
-  k[parent->nkids++] = kid;
+  size_t n = parent->nkids;
+  if(n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+    struct pw_yaml **k = pw_realloc(parent->kids,
+                                    (n ? 2 * n : 4) * sizeof(*k));
+    if(!k)
+      return PW_ENOMEM;
+    parent->kids = k;
+  }
+  parent->kids[parent->nkids++] = kid;
   return 0;
+}
+
+/* libyaml's problems, in the terms of someone editing the file.  The
+ * first entry whose problem (and context, when given) is a prefix of
+ * libyaml's wins; at_context reports where the construct began (the
+ * opening quote or bracket) rather than where libyaml gave up. */
+static const struct {
+  const char *problem, *context, *say;
+  int at_context;
+} problems[] = {
+  {"found unexpected end of stream", "while scanning a quoted",
+   "a quoted string is not closed", 1},
+  {"found unexpected document indicator", "while scanning a quoted",
+   "a quoted string is not closed", 1},
+  {"found unknown escape character", NULL, NULL, 0},  /* see describe() */
+  {"found a tab character", NULL,
+   "a tab character is used for indentation; indent with spaces", 0},
+  {"could not find expected ':'", NULL,
+   "a key is missing its ': ' or the indentation is inconsistent", 0},
+  {"did not find expected key", NULL,
+   "a key is missing its ': ' or the indentation is inconsistent", 0},
+  {"did not find expected '-' indicator", NULL,
+   "a list item is missing its '- ' or the indentation is inconsistent",
+   0},
+  {"did not find expected ',' or ']'", NULL,
+   "a [ list ] is not closed, or an item lacks its ','", 1},
+  {"did not find expected ',' or '}'", NULL,
+   "a { map } is not closed, or an entry lacks its ','", 1},
+  {"mapping values are not allowed", NULL,
+   "a value holds ': '; quote it", 0},
+  {"block sequence entries are not allowed", NULL,
+   "a '- ' list item follows a key on the same line; start the list on "
+   "the next line, indented", 0},
+  {"did not find expected node content", NULL,
+   "a value is missing (or starts with a character that needs quotes)", 0},
+  {"found undefined tag handle", NULL,
+   "a value starts with '!'; quote it", 0},
+  {"found unexpected ':'", NULL, "a value holds ':'; quote it", 0},
+  {"did not find expected alphabetic or numeric character",
+   "while scanning an a", "a value starts with '&' or '*'; quote it", 0},
+};
+
+/* Writes "LINE:COL: problem" for libyaml's error into c->err. */
+static void describe(struct ctx *c) {
+  const yaml_parser_t *p = &c->p;
+  const char *prob = p->problem ? p->problem : "malformed YAML";
+  const char *ctxt = p->context ? p->context : "";
+  yaml_mark_t at = p->problem_mark;
+  char say[160];
+  if(p->error == YAML_READER_ERROR) {
+    /* The reader gives a byte offset, not a mark: count the lines. */
+    size_t line = 0, col = 0;
+    for(size_t i = 0; i < p->problem_offset && i < c->len; i++)
+      if(c->text[i] == '\n') {
+        line++;
+        col = 0;
+      } else {
+        col++;
+      }
+    snprintf(c->err, c->errlen, "%zu:%zu: the file holds a control "
+             "character or is not UTF-8 text", line + 1, col + 1);
+    return;
+  }
+  snprintf(say, sizeof(say), "%s", prob);
+  char ch = at.index < c->len ? c->text[at.index] : '\0';
+  if(strcmp(prob, "found character that cannot start any token") == 0) {
+    if(ch == '\t')
+      snprintf(say, sizeof(say), "a tab character is used for "
+               "indentation; indent with spaces");
+    else if(ch > ' ' && ch < 0x7f)
+      snprintf(say, sizeof(say), "a value cannot start with '%c'; quote "
+               "it", ch);
+  } else if(strcmp(prob, "found unknown escape character") == 0) {
+    /* The mark is at the backslash; the letter follows it. */
+    ch = at.index + 1 < c->len ? c->text[at.index + 1] : '\0';
+    snprintf(say, sizeof(say), "a double-quoted string holds an unknown "
+             "escape (\\%c); write \\\\ or use single quotes",
+             ch > ' ' && ch < 0x7f ? ch : '?');
+    at = p->context_mark;
+  } else if(at.index >= c->len &&
+            strcmp(prob, "did not find expected node content") == 0) {
+    snprintf(say, sizeof(say), "the file ends inside a value: a [ list ] "
+             "or { map } is not closed");
+  } else {
+    for(size_t i = 0; i < sizeof(problems) / sizeof(problems[0]); i++) {
+      if(!problems[i].say ||
+         strncmp(prob, problems[i].problem, strlen(problems[i].problem)) ||
+         (problems[i].context && strncmp(ctxt, problems[i].context,
+                                         strlen(problems[i].context))))
+        continue;
+      snprintf(say, sizeof(say), "%s", problems[i].say);
+      if(problems[i].at_context)
+        at = p->context_mark;
+      break;
+    }
+  }
+  snprintf(c->err, c->errlen, "%zu:%zu: %s", at.line + 1, at.column + 1,
+           say);
 }
 
 static int next(struct ctx *c, yaml_event_t *e) {
   if(yaml_parser_parse(&c->p, e))
     return 0;
-  snprintf(c->err, c->errlen, "%zu:%zu: %s", c->p.problem_mark.line + 1,
-           c->p.problem_mark.column + 1,
-           c->p.problem ? c->p.problem : "malformed YAML");
+  describe(c);
   return PW_EPARSE;
 }
 
@@ -110,6 +217,13 @@ static int parse_node(struct ctx *c, yaml_event_t *e, struct pw_yaml **out) {
   struct pw_yaml *n = NULL;
   int rc = 0;
   *out = NULL;
+  if(++c->nodes > PW_YAML_MAX_NODES) {
+    snprintf(c->err, c->errlen, "%zu:%zu: more than %d values; the file is "
+             "too large", e->start_mark.line + 1, e->start_mark.column + 1,
+             PW_YAML_MAX_NODES);
+    yaml_event_delete(e);
+    return PW_EPARSE;
+  }
   switch(e->type) {
   case YAML_SCALAR_EVENT:
     if((n = node_new(PW_YAML_SCALAR, e)) != NULL) {
@@ -122,6 +236,15 @@ static int parse_node(struct ctx *c, yaml_event_t *e, struct pw_yaml **out) {
     break;
   case YAML_MAPPING_START_EVENT:
   case YAML_SEQUENCE_START_EVENT:
+    /* The builder recurses once a level: the bound keeps the stack
+     * small whatever the file holds. */
+    if(c->depth >= PW_YAML_MAX_DEPTH) {
+      snprintf(c->err, c->errlen, "%zu:%zu: nesting deeper than %d levels",
+               e->start_mark.line + 1, e->start_mark.column + 1,
+               PW_YAML_MAX_DEPTH);
+      rc = PW_EPARSE;
+      break;
+    }
     n = node_new(e->type == YAML_MAPPING_START_EVENT ? PW_YAML_MAP
                                                      : PW_YAML_SEQ, e);
     break;
@@ -134,8 +257,11 @@ static int parse_node(struct ctx *c, yaml_event_t *e, struct pw_yaml **out) {
   yaml_event_delete(e);
   if(!n && rc == 0)
     rc = PW_ENOMEM;
-  if(rc == 0 && nested)
+  if(rc == 0 && nested) {
+    c->depth++;
     rc = parse_children(c, n);
+    c->depth--;
+  }
   if(rc) {
     pw_yaml_free(&n);
     return rc;
@@ -164,12 +290,29 @@ static int parse_doc(struct ctx *c, struct pw_yaml **out) {
   yaml_event_delete(&e);
   if((rc = next(c, &e)) != 0)
     return rc;
-  return parse_node(c, &e, out);
+  if((rc = parse_node(c, &e, out)) != 0)
+    return rc;
+  /* The document's end, then the stream's: a second document would be
+   * silently ignored, so it is refused. */
+  for(int i = 0; i < 2 && rc == 0; i++) {
+    if((rc = next(c, &e)) != 0)
+      break;
+    if(e.type == YAML_DOCUMENT_START_EVENT) {
+      snprintf(c->err, c->errlen, "%zu:%zu: a second YAML document (---) "
+               "is not supported; keep one document in the file",
+               e.start_mark.line + 1, e.start_mark.column + 1);
+      rc = PW_EPARSE;
+    }
+    yaml_event_delete(&e);
+  }
+  if(rc)
+    pw_yaml_free(out);
+  return rc;
 }
 
 int pw_yaml_parse(const char *text, size_t len, struct pw_yaml **out,
                   char *err, size_t errlen) {
-  struct ctx c = {.err = err, .errlen = errlen};
+  struct ctx c = {.text = text, .len = len, .err = err, .errlen = errlen};
   *out = NULL;
   if(!yaml_parser_initialize(&c.p))
     return PW_ENOMEM;
@@ -189,12 +332,17 @@ int pw_yaml_load(const char *path, size_t max, struct pw_yaml **out,
   char inner[256];
   struct pw_buf b;
   pw_buf_init(&b, max);
+  errno = 0;
   int rc = pw_buf_read_file(&b, path);
+  int why = errno;  /* fopen's or fread's reason */
   *out = NULL;
   if(rc == PW_EIO) {
-    snprintf(err, errlen, "%s: cannot read", path);
-  } else if(rc) {
+    snprintf(err, errlen, "%s: cannot read: %s", path,
+             why ? strerror(why) : "read error");
+  } else if(rc == PW_ETOOBIG) {
     snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+  } else if(rc) {
+    snprintf(err, errlen, "%s: out of memory", path);
   } else {
     rc = pw_yaml_parse(pw_buf_str(&b), b.len, out, inner, sizeof(inner));
     if(rc)

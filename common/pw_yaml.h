@@ -24,16 +24,28 @@ struct pw_yaml {
   size_t nkids;
 };
 
+/* The most collections nested in one another, and the most nodes
+ * (scalars, maps and lists) in a document.  Past either the parse fails
+ * with PW_EPARSE; the builder recurses once a level, so the depth bound
+ * is what keeps its stack small.  A node costs some 150 bytes. */
+#define PW_YAML_MAX_DEPTH 64
+#define PW_YAML_MAX_NODES 1000000
+
 /*
- * Parses the first document of `text` (len bytes).  Returns 0 and *out,
- * or PW_EPARSE with err "LINE:COL: problem", or PW_ENOMEM.  An empty
- * document gives an empty map.  Free with pw_yaml_free().
+ * Parses the one document of `text` (len bytes).  Returns 0 and *out,
+ * or PW_EPARSE with err "LINE:COL: problem" (libyaml's problems said in
+ * a YAML editor's terms; a second document, nesting deeper than
+ * PW_YAML_MAX_DEPTH and more than PW_YAML_MAX_NODES nodes are refused),
+ * or PW_ENOMEM.  Text with no document at all (empty, or only comments)
+ * gives an empty map at line 0; "---" alone an empty map at its line.
+ * Free with pw_yaml_free().  Reentrant: no shared state.
  */
 int pw_yaml_parse(const char *text, size_t len, struct pw_yaml **out,
                   char *err, size_t errlen) PW_WUR;
 
 /* Reads a whole file (at most max bytes) and parses it; err is prefixed
- * with the path. */
+ * with the path.  PW_EIO ("PATH: cannot read: REASON", the system's
+ * reason), PW_ETOOBIG, PW_ENOMEM, or pw_yaml_parse's errors. */
 int pw_yaml_load(const char *path, size_t max, struct pw_yaml **out,
                  char *err, size_t errlen) PW_WUR;
 

@@ -1,5 +1,6 @@
 #include "cfg.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -12,8 +13,14 @@
 #include "../common/pw_time.h"
 #include "../common/pw_yaml.h"
 
-/* About 300 bytes a target: room for some 50,000 targets. */
+/* About 300 bytes a target: room for some 50,000 targets.  (The YAML
+ * layer also bounds the nesting at PW_YAML_MAX_DEPTH and the nodes at
+ * PW_YAML_MAX_NODES.) */
 #define MAX_FILE (16u << 20)
+
+/* The problems written out; past this they are only counted, so that a
+ * file of 200,000 bad keys costs no more than the count. */
+#define MAX_SHOWN 100
 
 /* F_SECTION: a nested map or list, read by its own code. */
 enum ftype { F_STR, F_BOOL, F_LONG, F_NUM, F_DUR, F_ENUM, F_SECTION };
@@ -32,6 +39,7 @@ struct ctx {
   struct pw_buf *errors;
   int nerr;
   int oom;
+  size_t target;  /* the index of the target being read */
 };
 
 #define T_OFF(f) offsetof(struct cfg_target, f)
@@ -157,19 +165,32 @@ static const struct field policy_fields[] = {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A key for an error message: as written, unless it looks like a URL
+ * with userinfo or a conninfo (a value typed where a key goes), or is
+ * too long or unprintable to be a key. */
+static const char *key_shown(const char *key) {
+  int hide = strlen(key) > 63 || strchr(key, '@') || strchr(key, '=') ||
+             strstr(key, "://");
+  for(const char *p = key; !hide && *p; p++)
+    hide = (unsigned char)*p < ' ';
+  return hide ? "(this key)" : key;
+}
+
 static void emit(struct ctx *c, const struct pw_yaml *at, const char *key,
                  const char *fmt, ...) PW_PRINTF(4, 5);
 static void emit(struct ctx *c, const struct pw_yaml *at, const char *key,
                  const char *fmt, ...) {
   char msg[400];
   va_list ap;
+  if(c->nerr++ >= MAX_SHOWN)
+    return;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
   if(pw_buf_printf(c->errors, "%s:%zu:%zu: %s: %s\n", c->path,
-                   at ? at->line : 1, at ? at->col : 1, key, msg))
+                   at && at->line ? at->line : 1,
+                   at && at->line ? at->col : 1, key_shown(key), msg))
     c->oom = 1;
-  c->nerr++;
 }
 
 /* Edit distance, for did-you-mean. */
@@ -199,15 +220,94 @@ static size_t distance(const char *a, const char *b) {
 /* An error about a key itself: reported where the key is. */
 static void emit_key(struct ctx *c, const struct pw_yaml *kid,
                      const char *msg) {
+  if(c->nerr++ >= MAX_SHOWN)
+    return;
   if(pw_buf_printf(c->errors, "%s:%zu:%zu: %s: %s\n", c->path,
                    kid->key_line ? kid->key_line : kid->line,
-                   kid->key_line ? kid->key_col : kid->col, kid->key, msg))
+                   kid->key_line ? kid->key_col : kid->col,
+                   key_shown(kid->key), msg))
     c->oom = 1;
-  c->nerr++;
+}
+
+/*
+ * A value for an error message: quoted, or "this value" when it might
+ * hold a secret (URL userinfo, a conninfo's password, a token) put under
+ * the wrong key, or when it is long.  buf holds n bytes.
+ */
+static const char *shown(const char *v, char *buf, size_t n) {
+  static const char *const risky[] = {"@", "://", "=", "password", "secret",
+                                      "token", "key"};
+  int hide = strlen(v) > 40;
+  for(size_t i = 0; !hide && i < sizeof(risky) / sizeof(risky[0]); i++)
+    for(const char *p = v; !hide && *p; p++)
+      hide = strncasecmp(p, risky[i], strlen(risky[i])) == 0;
+  for(const char *p = v; !hide && *p; p++)
+    hide = (unsigned char)*p < ' ';
+  if(hide)
+    snprintf(buf, n, "this value");
+  else
+    snprintf(buf, n, "\"%s\"", v);
+  return buf;
+}
+
+struct keyref {
+  const char *key;
+  size_t i;           /* the position in the map or list */
+};
+
+static int keyref_cmp(const void *a, const void *b) {
+  const struct keyref *x = a, *y = b;
+  int d = strcmp(x->key, y->key);
+  return d ? d : (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * Which of n keys repeat an earlier one (NULL keys never do): sorts r
+ * (whose i must be 0..n-1) and returns a new array of n flags, set at
+ * the position of each repeat, for the caller to free; NULL when out of
+ * memory.  n log n, where comparing each pair was quadratic.
+ */
+static unsigned char *repeats(struct keyref *r, size_t n) {
+  unsigned char *dup = pw_calloc(n ? n : 1, 1);
+  if(!dup)
+    return NULL;
+  size_t m = 0;
+  for(size_t i = 0; i < n; i++)
+    if(r[i].key)
+      r[m++] = r[i];
+  qsort(r, m, sizeof(*r), keyref_cmp);
+  for(size_t i = 1; i < m; i++)
+    if(strcmp(r[i].key, r[i - 1].key) == 0)
+      dup[r[i].i] = 1;
+  return dup;
+}
+
+/* Reports each key of map m given a second time, in the file's order. */
+static void map_repeats(struct ctx *c, const struct pw_yaml *m) {
+  if(m->nkids < 2)
+    return;
+  struct keyref *r = pw_malloc(m->nkids * sizeof(*r));
+  unsigned char *dup = NULL;
+  if(r) {
+    for(size_t i = 0; i < m->nkids; i++)
+      r[i] = (struct keyref){m->kids[i]->key, i};
+    dup = repeats(r, m->nkids);
+  }
+  if(!dup)
+    c->oom = 1;
+  for(size_t i = 0; dup && i < m->nkids; i++)
+    if(dup[i])
+      emit_key(c, m->kids[i], "given twice");
+  pw_free(dup);
+  pw_free(r);
 }
 
 static void unknown(struct ctx *c, const struct pw_yaml *kid,
                     const struct field *f, size_t n) {
+  if(c->nerr >= MAX_SHOWN) {  /* counted only: skip the did-you-mean */
+    c->nerr++;
+    return;
+  }
   static const char *const secrets[] = {"token", "password", "conninfo",
                                         "secret", "bearer_token",
                                         "basic_password", "access_key"};
@@ -238,12 +338,20 @@ static void unknown(struct ctx *c, const struct pw_yaml *kid,
 }
 
 int cfg_duration_ms(const char *s, int64_t *out) {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if(end == s || errno || !isfinite(v) || v < 0)
+  /* Decimal only: strtod alone took "0x3cs" for 60 s, and "1e3", "inf",
+   * " 5" and "+5" as well. */
+  size_t i = strspn(s, "0123456789");
+  if(i == 0 || i > 15)
     return PW_EINVAL;
-  double mul = 1000;
+  if(s[i] == '.') {
+    size_t f = strspn(s + i + 1, "0123456789");
+    if(f == 0 || f > 9)
+      return PW_EINVAL;
+    i += 1 + f;
+  }
+  const char *end = s + i;
+  double v = strtod(s, NULL);
+  double mul;
   if(strcmp(end, "ms") == 0)
     mul = 1;
   else if(strcmp(end, "s") == 0 || !*end)
@@ -256,7 +364,7 @@ int cfg_duration_ms(const char *s, int64_t *out) {
     mul = 86400000;
   else
     return PW_EINVAL;
-  if(v * mul > 9e15)
+  if(!isfinite(v) || v * mul > 9e15)
     return PW_EINVAL;
   *out = (int64_t)llround(v * mul);
   return 0;
@@ -274,7 +382,7 @@ static void set_value(struct ctx *c, const struct pw_yaml *kid,
                       const struct field *f, void *base) {
   char *p = (char *)base + f->off;
   const char *v = kid->value;
-  char *end;
+  char *end, q[64];
   double x = 0;
   if(kid->type != PW_YAML_SCALAR) {
     emit(c, kid, f->key, "must be a single value, not a %s",
@@ -294,7 +402,8 @@ static void set_value(struct ctx *c, const struct pw_yaml *kid,
         (void)set_str(c, (char **)(void *)p, v);
         return;
       }
-    emit(c, kid, f->key, "\"%s\" is not one of the choices (%s%s%s%s)", v,
+    emit(c, kid, f->key, "%s is not one of the choices (%s%s%s%s)",
+         shown(v, q, sizeof(q)),
          f->choices[0], f->choices[1] ? ", " : "",
          f->choices[1] ? f->choices[1] : "", f->choices[2] ? ", ..." : "");
     return;
@@ -307,8 +416,9 @@ static void set_value(struct ctx *c, const struct pw_yaml *kid,
   case F_DUR: {
     int64_t ms;
     if(cfg_duration_ms(v, &ms)) {
-      emit(c, kid, f->key, "\"%s\" is not a duration (e.g. 90s, 5m, 2h, "
-           "14d)", v);
+      emit(c, kid, f->key, "%s is not a duration (digits, maybe a "
+           "fraction, then ms, s, m, h or d: 90s, 1.5m, 2h, 14d)",
+           shown(v, q, sizeof(q)));
       return;
     }
     x = (double)ms;
@@ -328,13 +438,13 @@ static void set_value(struct ctx *c, const struct pw_yaml *kid,
     x = strtod(v, &end);
     if(end == v || *end || errno || !isfinite(x) || kid->quoted ||
        (f->type == F_LONG && x - floor(x) > 0)) {
-      emit(c, kid, f->key, "\"%s\" is not %s", v,
+      emit(c, kid, f->key, "%s is not %s", shown(v, q, sizeof(q)),
            f->type == F_LONG ? "a whole number" : "a number");
       return;
     }
     if(x < f->min || x > f->max) {
       emit(c, kid, f->key, "%s is out of range (%g to %g)", v, f->min,
-           f->max);
+           f->max);  /* v is a number: nothing secret */
       return;
     }
     if(f->type == F_NUM)
@@ -363,10 +473,8 @@ static void apply(struct ctx *c, const struct pw_yaml *m, const char *name,
       unknown(c, kid, f, n);
     else if(f[k].type != F_SECTION)
       set_value(c, kid, &f[k], base);
-    for(size_t j = i + 1; j < m->nkids; j++)
-      if(strcmp(m->kids[j]->key, kid->key) == 0)
-        emit_key(c, m->kids[j], "given twice");
   }
+  map_repeats(c, m);
   for(size_t k = 0; k < n; k++)
     if(f[k].required && !pw_yaml_get(m, f[k].key))
       emit(c, m, f[k].key, "required in %s", name);
@@ -408,6 +516,7 @@ static void read_labels(struct ctx *c, const struct pw_yaml *m,
     c->oom = 1;
     return;
   }
+  map_repeats(c, m);
   for(size_t i = 0; i < m->nkids; i++) {
     const struct pw_yaml *kv = m->kids[i];
     if(kv->type != PW_YAML_SCALAR) {
@@ -425,12 +534,30 @@ static void read_labels(struct ctx *c, const struct pw_yaml *m,
   }
 }
 
+/* Whether url has userinfo ("user:password@" before the host). */
+static int has_userinfo(const char *url) {
+  const char *a = strstr(url, "://");
+  a = a ? a + 3 : url;
+  size_t n = strcspn(a, "/?#");
+  return memchr(a, '@', n) != NULL;
+}
+
 static void check_source(struct ctx *c, const struct pw_yaml *s,
                          struct cfg_target *t) {
   if(t->source == CFG_SRC_PROMETHEUS && t->url &&
      strncmp(t->url, "http://", 7) != 0 && strncmp(t->url, "https://", 8))
     emit(c, pw_yaml_get(s, "url"), "url", "must be an http:// or https:// "
          "URL");
+  /* The URL is shown by /api and in logs: a password in it would be
+   * too.  The message names the place, never the URL. */
+  if(t->source == CFG_SRC_PROMETHEUS && t->url && has_userinfo(t->url)) {
+    char key[64];
+    snprintf(key, sizeof(key), "targets[%zu].source.prometheus.url",
+             c->target);
+    emit(c, pw_yaml_get(s, "url"), key, "credentials in the URL are not "
+         "allowed; use basic_user and basic_password_file (or "
+         "bearer_token_file)");
+  }
   if(t->source == CFG_SRC_PROMETHEUS && !t->basic_user !=
                                           !t->basic_password_file)
     emit(c, s, "basic_user", "basic_user and basic_password_file go "
@@ -507,6 +634,11 @@ static void read_schedule(struct ctx *c, const struct pw_yaml *l,
        (s.min = strtol(mn, &end, 10)) < 0 || *end) {
       emit(c, e, "schedule", "each entry is {start: TIME, end: TIME, min: "
            "N} with start before end (times as 2026-11-27T08:00:00Z)");
+      continue;
+    }
+    if(t->max > 0 && s.min > t->max) {
+      emit(c, pw_yaml_get(e, "min"), "schedule", "min %ld is above the "
+           "target's max (%ld)", s.min, t->max);
       continue;
     }
     t->schedules[t->nschedules++] = s;
@@ -604,13 +736,26 @@ static void read_targets(struct ctx *c, const struct pw_yaml *l,
   }
   g->ntargets = l->nkids;
   for(size_t i = 0; i < l->nkids; i++) {
+    c->target = i;
     read_target(c, l->kids[i], &g->targets[i]);
-    for(size_t j = 0; j < i; j++)
-      if(g->targets[i].name && g->targets[j].name &&
-         strcmp(g->targets[i].name, g->targets[j].name) == 0)
-        emit(c, pw_yaml_get(l->kids[i], "name"), "name", "duplicate target "
-             "\"%s\"", g->targets[i].name);
   }
+  struct keyref *r = pw_malloc(l->nkids * sizeof(*r));
+  unsigned char *dup = NULL;
+  if(r) {
+    for(size_t i = 0; i < l->nkids; i++)
+      r[i] = (struct keyref){g->targets[i].name, i};
+    dup = repeats(r, l->nkids);
+  }
+  if(!dup)
+    c->oom = 1;
+  for(size_t i = 0; dup && i < l->nkids; i++) {
+    char q[64];
+    if(dup[i])
+      emit(c, pw_yaml_get(l->kids[i], "name"), "name", "duplicate target "
+           "%s", shown(g->targets[i].name, q, sizeof(q)));
+  }
+  pw_free(dup);
+  pw_free(r);
 }
 
 static void read_global(struct ctx *c, const struct pw_yaml *root,
@@ -656,6 +801,12 @@ static void read_global(struct ctx *c, const struct pw_yaml *root,
            "renew_deadline > 1.2 x retry_period (client-go's rule), the "
            "duration in whole seconds");
   }
+  struct sockaddr_storage ss;
+  int v6;
+  if(g->listen && cfg_listen_parse(g->listen, &ss, &v6))
+    emit(c, pw_yaml_get(root, "listen"), "listen", "must be HOST:PORT or "
+         "[IPV6]:PORT, the host an IP address (or empty for all), the port "
+         "0 to 65535");
   read_targets(c, pw_yaml_get(root, "targets"), g);
   if(!g->listen && set_str(c, &g->listen, "127.0.0.1:9464"))
     return;
@@ -663,16 +814,15 @@ static void read_global(struct ctx *c, const struct pw_yaml *root,
     (void)set_str(c, &g->log_level, "info");
 }
 
-int cfg_load(const char *path, struct cfg **out, struct pw_buf *errors) {
+/* Validates the tree root (which it frees) read from path. */
+static int load_tree(const char *path, struct pw_yaml *root, struct cfg **out,
+                     struct pw_buf *errors) {
   struct ctx c = {.path = path, .errors = errors};
-  struct pw_yaml *root = NULL;
-  char err[300];
-  *out = NULL;
-  int rc = pw_yaml_load(path, MAX_FILE, &root, err, sizeof(err));
-  if(rc) {
-    if(pw_buf_printf(errors, "%s\n", err))
-      return PW_ENOMEM;
-    return rc == PW_EPARSE ? PW_EINVAL : rc;
+  if(root->type == PW_YAML_MAP && root->nkids == 0 && root->line == 0) {
+    /* No document at all: there is no line to name. */
+    pw_yaml_free(&root);
+    return pw_buf_printf(errors, "%s: the file is empty\n", path)
+           ? PW_ENOMEM : PW_EINVAL;
   }
   struct cfg *g = pw_calloc(1, sizeof(*g));
   if(!g || !(g->path = pw_strdup(path))) {
@@ -682,12 +832,46 @@ int cfg_load(const char *path, struct cfg **out, struct pw_buf *errors) {
   }
   read_global(&c, root, g);
   pw_yaml_free(&root);
+  if(c.nerr > MAX_SHOWN &&
+     pw_buf_printf(errors, "%s: %d more problems not shown\n", path,
+                   c.nerr - MAX_SHOWN))
+    c.oom = 1;
   if(c.oom || c.nerr) {
     cfg_free(&g);
     return c.oom ? PW_ENOMEM : PW_EINVAL;
   }
   *out = g;
   return 0;
+}
+
+int cfg_load(const char *path, struct cfg **out, struct pw_buf *errors) {
+  struct pw_yaml *root = NULL;
+  char err[300];
+  *out = NULL;
+  int rc = pw_yaml_load(path, MAX_FILE, &root, err, sizeof(err));
+  if(rc) {
+    if(pw_buf_printf(errors, "%s\n", err))
+      return PW_ENOMEM;
+    return rc == PW_EPARSE ? PW_EINVAL : rc;
+  }
+  return load_tree(path, root, out, errors);
+}
+
+int cfg_load_text(const char *name, const char *text, size_t len,
+                  struct cfg **out, struct pw_buf *errors) {
+  struct pw_yaml *root = NULL;
+  char err[300];
+  *out = NULL;
+  if(len > MAX_FILE)
+    return pw_buf_printf(errors, "%s: larger than %u bytes\n", name,
+                         MAX_FILE) ? PW_ENOMEM : PW_ETOOBIG;
+  int rc = pw_yaml_parse(text, len, &root, err, sizeof(err));
+  if(rc) {
+    if(pw_buf_printf(errors, "%s:%s\n", name, err))
+      return PW_ENOMEM;
+    return rc == PW_EPARSE ? PW_EINVAL : rc;
+  }
+  return load_tree(name, root, out, errors);
 }
 
 static void free_target(struct cfg_target *t) {
@@ -776,4 +960,43 @@ void cfg_free(struct cfg **cp) {
   pw_free(g->le_kubeconfig);
   pw_free(g);
   *cp = NULL;
+}
+
+int cfg_listen_parse(const char *s, struct sockaddr_storage *ss, int *v6) {
+  char host[64];
+  const char *colon;
+  memset(ss, 0, sizeof(*ss));
+  *v6 = 0;
+  if(s[0] == '[') {
+    const char *end = strchr(s, ']');
+    if(!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof(host))
+      return PW_EINVAL;
+    snprintf(host, sizeof(host), "%.*s", (int)(end - s - 1), s + 1);
+    colon = end + 1;
+  } else {
+    colon = strrchr(s, ':');
+    if(!colon || (size_t)(colon - s) >= sizeof(host))
+      return PW_EINVAL;
+    snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
+  }
+  /* Digits only: strtol would take " 5", "+5" and "-0". */
+  size_t nd = strspn(colon + 1, "0123456789");
+  if(nd == 0 || nd > 5 || colon[1 + nd])
+    return PW_EINVAL;
+  long port = strtol(colon + 1, NULL, 10);
+  if(port > 65535)
+    return PW_EINVAL;
+  *v6 = s[0] == '[' || strchr(host, ':') != NULL;
+  if(*v6) {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)(void *)ss;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons((uint16_t)port);
+    return inet_pton(AF_INET6, host, &a->sin6_addr) == 1 ? 0 : PW_EINVAL;
+  }
+  struct sockaddr_in *a = (struct sockaddr_in *)(void *)ss;
+  a->sin_family = AF_INET;
+  a->sin_port = htons((uint16_t)port);
+  if(!host[0])
+    return 0;  /* ":PORT": every address */
+  return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : PW_EINVAL;
 }

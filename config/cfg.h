@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "../common/pw_buf.h"
 #include "../common/pw_err.h"
@@ -99,6 +100,15 @@ struct cfg {
  */
 int cfg_load(const char *path, struct cfg **out, struct pw_buf *errors)
   PW_WUR;
+
+/*
+ * cfg_load on text in memory (len bytes, no NUL needed), named `name`
+ * in the errors and in cfg->path; the same checks and results, but no
+ * PW_EIO.  For tests and the fuzzer.
+ */
+int cfg_load_text(const char *name, const char *text, size_t len,
+                  struct cfg **out, struct pw_buf *errors) PW_WUR;
+
 void cfg_free(struct cfg **cp);
 
 /* Whether two targets are configured alike in every key (a reload keeps
@@ -114,7 +124,23 @@ int cfg_target_lambda(const struct cfg_target *t);
  * without a file (prewarm plan --trace, tests, benchmarks). */
 void cfg_target_defaults(struct cfg_target *t);
 
-/* Parses "90s", "5m", "2h", "14d", "250ms" or plain seconds. */
+/*
+ * Parses a duration: decimal digits, an optional fraction (".5"), then
+ * ms, s, m, h or d, or nothing for seconds ("90s", "1.5m", "250ms",
+ * "90").  Returns 0 and *out in milliseconds, or PW_EINVAL (hex, signs,
+ * exponents, spaces, inf/nan, or above 9e15 ms).  Thread-safe.
+ */
 int cfg_duration_ms(const char *s, int64_t *out) PW_WUR;
+
+/*
+ * Parses a listen address: "HOST:PORT" with an IPv4 literal (or an empty
+ * host for every address), or "[V6]:PORT"; the port is 0 to 65535 in
+ * decimal digits.  Returns 0 with *ss filled (AF_INET or AF_INET6, the
+ * port in network order) and *v6 set for IPv6, or PW_EINVAL.  The one
+ * rule for both cfg_load and the HTTP server (ctl_http), so that
+ * check-config accepts exactly what run can bind.  Thread-safe.
+ */
+int cfg_listen_parse(const char *s, struct sockaddr_storage *ss, int *v6)
+  PW_WUR;
 
 #endif

@@ -318,3 +318,44 @@ fi
 kill -TERM "$pid"
 wait "$pid"
 check "SIGTERM after that: exits 0" [ $? -eq 0 ]
+
+# check-config refuses what run would refuse, never crashes, and never
+# echoes a secret (issue #12, items 5 to 8 and 14).
+good='targets:
+- name: a
+  step: 60s
+  source: {demo: {days: 21}}
+  actuator: {dryrun: {}}
+  policy: {unit_capacity: 1, warmup: 60s, max: 9}'
+cfgcase() {  # name file expected-line
+  "$P" check-config "$T/$2" >"$T/cc.out" 2>"$T/cc.err"
+  rc=$?
+  if [ "$rc" -eq 2 ] && [ ! -s "$T/cc.out" ] && grep -qF -- "$3" "$T/cc.err"
+  then ok "check-config: $1"
+  else notok "check-config: $1" "exit $rc" "$(head -c 300 "$T/cc.err")"
+  fi
+}
+/usr/bin/python3 -c 'import sys; sys.stdout.write("targets: " + "[" * 50000 + "]" * 50000 + "\n")' >"$T/deep.yaml"
+cfgcase "50,000 levels of nesting: refused, no crash" deep.yaml \
+  "deep.yaml:1:73: nesting deeper than 64 levels"
+: >"$T/empty.yaml"
+cfgcase "an empty file says so" empty.yaml "empty.yaml: the file is empty"
+printf 'listen: 9464\n%s\n' "$good" >"$T/listen.yaml"
+cfgcase "listen without a host:port" listen.yaml \
+  "listen.yaml:1:9: listen: must be HOST:PORT or [IPV6]:PORT"
+printf '%s\n---\nlisten: ":1"\n' "$good" >"$T/twodoc.yaml"
+cfgcase "a second document" twodoc.yaml \
+  "twodoc.yaml:7:1: a second YAML document (---) is not supported"
+printf '%s\n' "$good" | sed 's/step: 60s/step: 0x3cs/' >"$T/hexstep.yaml"
+cfgcase "a hexadecimal duration" hexstep.yaml \
+  "hexstep.yaml:3:9: step: \"0x3cs\" is not a duration"
+printf '%s\n' "$good" |
+  sed 's|demo: {days: 21}|prometheus: {url: "http://admin:hunter2@127.0.0.1:9090", query: up}|' \
+  >"$T/cred.yaml"
+cfgcase "credentials in a URL" cred.yaml \
+  "cred.yaml:4:30: targets[0].source.prometheus.url: credentials in the URL are not allowed"
+check "check-config: the password is not echoed" \
+  sh -c "! grep -q hunter2 '$T/cc.err'"
+printf 'targets:\n- name: a\n\tstep: 60s\n' >"$T/tab.yaml"
+cfgcase "a tab in the indentation, in plain words" tab.yaml \
+  "tab.yaml:3:1: a tab character is used for indentation"
