@@ -17,6 +17,7 @@
 #include "../common/pw_buf.h"
 #include "../common/pw_clock.h"
 #include "../common/pw_log.h"
+#include "../config/cfg.h"
 
 /* A warning about the same kind of event at most this often. */
 #define WARN_EVERY_MS 60000.0
@@ -352,49 +353,12 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
   }
 }
 
-/* "HOST:PORT", "[V6]:PORT" or ":PORT" into a socket address. */
-static int parse_listen(const char *s, struct sockaddr_storage *ss,
-                        int *v6) {
-  char host[64];
-  const char *colon;
-  memset(ss, 0, sizeof(*ss));
-  if(s[0] == '[') {
-    const char *end = strchr(s, ']');
-    if(!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof(host))
-      return PW_EINVAL;
-    snprintf(host, sizeof(host), "%.*s", (int)(end - s - 1), s + 1);
-    colon = end + 1;
-  } else {
-    colon = strrchr(s, ':');
-    if(!colon || (size_t)(colon - s) >= sizeof(host))
-      return PW_EINVAL;
-    snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
-  }
-  char *end;
-  long port = strtol(colon + 1, &end, 10);
-  if(*end || end == colon + 1 || port < 0 || port > 65535)
-    return PW_EINVAL;
-  *v6 = strchr(host, ':') != NULL;
-  if(*v6) {
-    struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons((uint16_t)port);
-    return inet_pton(AF_INET6, host, &a->sin6_addr) == 1 ? 0 : PW_EINVAL;
-  }
-  struct sockaddr_in *a = (struct sockaddr_in *)ss;
-  a->sin_family = AF_INET;
-  a->sin_port = htons((uint16_t)port);
-  if(!host[0])
-    return 0;  /* ":PORT": every address */
-  return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : PW_EINVAL;
-}
-
 int ctl_http_start(const struct ctl_http_cfg *cfg, struct ctl_http **out,
                    char *err, size_t errlen) {
   struct sockaddr_storage ss;
   int v6 = 0;
   *out = NULL;
-  if(!cfg->listen || parse_listen(cfg->listen, &ss, &v6)) {
+  if(!cfg->listen || cfg_listen_parse(cfg->listen, &ss, &v6)) {
     snprintf(err, errlen, "listen: \"%s\" is not HOST:PORT or [V6]:PORT",
              cfg->listen ? cfg->listen : "");
     return PW_EINVAL;
