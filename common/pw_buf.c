@@ -16,6 +16,7 @@ void pw_buf_init(struct pw_buf *b, size_t max) {
   b->len = 0;
   b->cap = 0;
   b->max = max;
+  b->err = 0;
 }
 
 static int grow(struct pw_buf *b, size_t need) {
@@ -35,11 +36,13 @@ static int grow(struct pw_buf *b, size_t need) {
 }
 
 int pw_buf_append(struct pw_buf *b, const void *data, size_t n) {
+  if(b->err)
+    return b->err;
   if(n > b->max || b->len > b->max - n)
-    return PW_ETOOBIG;
+    return b->err = PW_ETOOBIG;
   int rc = grow(b, b->len + n + 1);
   if(rc)
-    return rc;
+    return b->err = rc;
   if(n)
     memcpy(b->p + b->len, data, n);
   b->len += n;
@@ -53,15 +56,17 @@ int pw_buf_printf(struct pw_buf *b, const char *fmt, ...) {
   va_start(ap, fmt);
   int n = vsnprintf(small, sizeof(small), fmt, ap);
   va_end(ap);
+  if(b->err)
+    return b->err;
   if(n < 0)
-    return PW_EINVAL;
+    return b->err = PW_EINVAL;
   if((size_t)n < sizeof(small))
     return pw_buf_append(b, small, (size_t)n);
   if((size_t)n > b->max || b->len > b->max - (size_t)n)
-    return PW_ETOOBIG;
+    return b->err = PW_ETOOBIG;
   int rc = grow(b, b->len + (size_t)n + 1);
   if(rc)
-    return rc;
+    return b->err = rc;
   va_start(ap, fmt);
   vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
   va_end(ap);
@@ -71,6 +76,7 @@ int pw_buf_printf(struct pw_buf *b, const char *fmt, ...) {
 
 void pw_buf_reset(struct pw_buf *b) {
   b->len = 0;
+  b->err = 0;
   if(b->p)
     b->p[0] = '\0';
 }
@@ -163,4 +169,37 @@ int pw_buf_json_str(struct pw_buf *b, const char *s) {
       rc = pw_buf_append(b, s, 1);
   }
   return rc ? rc : pw_buf_append(b, "\"", 1);
+}
+
+void pw_buf_adds(struct pw_buf *b, const char *s) {
+  if(pw_buf_append(b, s, strlen(s)))
+    return;  /* sticky: b->err says so */
+}
+
+void pw_buf_addf(struct pw_buf *b, const char *fmt, ...) {
+  char small[256];
+  va_list ap;
+  if(b->err)
+    return;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof(small), fmt, ap);
+  va_end(ap);
+  if(n < 0) {
+    b->err = PW_EINVAL;
+  } else if((size_t)n < sizeof(small)) {
+    if(pw_buf_append(b, small, (size_t)n))
+      return;
+  } else if((size_t)n > b->max || b->len > b->max - (size_t)n) {
+    b->err = PW_ETOOBIG;
+  } else if((b->err = grow(b, b->len + (size_t)n + 1)) == 0) {
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+  }
+}
+
+void pw_buf_add_json(struct pw_buf *b, const char *s) {
+  if(pw_buf_json_str(b, s))
+    return;
 }

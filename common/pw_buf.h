@@ -1,6 +1,11 @@
 /*
  * A growable byte buffer with a hard cap, for data whose size the network
  * or a file decides.  The contents are always NUL-terminated.
+ *
+ * The first error of an append is sticky (as SQLite's sqlite3_str keeps
+ * one): later appends do nothing and return it, until pw_buf_reset().  So
+ * a writer of many pieces may append without checking each and ask
+ * pw_buf_error() once at the end.
  */
 #ifndef PW_BUF_H
 #define PW_BUF_H
@@ -14,13 +19,14 @@ struct pw_buf {
   size_t len;    /* bytes held, without the terminator */
   size_t cap;    /* bytes allocated */
   size_t max;    /* the most the buffer may hold */
+  int err;       /* the first append error since init or reset, or 0 */
 };
 
 /* Initialises an empty buffer that refuses to grow past max bytes. */
 void pw_buf_init(struct pw_buf *b, size_t max);
 
 /* Appends n bytes.  PW_ETOOBIG past the cap, PW_ENOMEM; on error the
- * buffer keeps what it had. */
+ * buffer keeps what it had, and the error sticks (see above). */
 int pw_buf_append(struct pw_buf *b, const void *data, size_t n) PW_WUR;
 
 /* Appends a formatted string (same errors as pw_buf_append). */
@@ -51,7 +57,19 @@ void pw_buf_rtrim(struct pw_buf *b);
  * characters escaped.  Same errors as pw_buf_append. */
 int pw_buf_json_str(struct pw_buf *b, const char *s) PW_WUR;
 
-/* Empties the buffer and keeps its memory. */
+/* Appends without a result to check, for writers that ask
+ * pw_buf_error() once at the end: a string, a formatted string, a JSON
+ * string (as pw_buf_json_str()). */
+void pw_buf_adds(struct pw_buf *b, const char *s);
+void pw_buf_addf(struct pw_buf *b, const char *fmt, ...) PW_PRINTF(2, 3);
+void pw_buf_add_json(struct pw_buf *b, const char *s);
+
+/* The sticky error: 0, or the first append's PW_ETOOBIG / PW_ENOMEM. */
+static inline int pw_buf_error(const struct pw_buf *b) {
+  return b->err;
+}
+
+/* Empties the buffer, clears its error, and keeps its memory. */
 void pw_buf_reset(struct pw_buf *b);
 
 /* The contents ("" when empty); valid until the next append. */

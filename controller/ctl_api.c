@@ -16,108 +16,88 @@
 
 #define NaN ((double)NAN)
 
-static int json_num(struct pw_buf *b, const char *key, double v, int comma) {
+/* The writers below append without checking each piece: a pw_buf keeps
+ * its first error (pw_buf_error()), and the caller asks once. */
+
+static void json_num(struct pw_buf *b, const char *key, double v) {
   if(!isfinite(v))
-    return pw_buf_printf(b, "\"%s\":null%s", key, comma ? "," : "");
-  return pw_buf_printf(b, "\"%s\":%.10g%s", key, v, comma ? "," : "");
+    pw_buf_addf(b, "\"%s\":null,", key);
+  else
+    pw_buf_addf(b, "\"%s\":%.10g,", key, v);
 }
 
-static int json_array(struct pw_buf *b, const char *key, const double *v,
-                      size_t n) {
-  int rc = pw_buf_printf(b, ",\"%s\":[", key);
-  for(size_t k = 0; rc == 0 && k < n; k++)
-    rc = isfinite(v[k]) ? pw_buf_printf(b, "%s%.6g", k ? "," : "", v[k])
-                        : pw_buf_printf(b, "%snull", k ? "," : "");
-  return rc ? rc : pw_buf_append(b, "]", 1);
+static void json_array(struct pw_buf *b, const char *key, const double *v,
+                       size_t n) {
+  pw_buf_addf(b, ",\"%s\":[", key);
+  for(size_t k = 0; k < n; k++)
+    if(isfinite(v[k]))
+      pw_buf_addf(b, "%s%.6g", k ? "," : "", v[k]);
+    else
+      pw_buf_adds(b, k ? ",null" : "null");
+  pw_buf_adds(b, "]");
 }
 
 /* One target; with path, the forecast over the lead window too.  Called
  * with the unit's publish lock held. */
-static int target_json(const struct ctl_unit *u, const struct ctl_snap *z,
-                       int64_t now_ms, struct pw_buf *b, int path) {
+static void target_json(const struct ctl_unit *u, const struct ctl_snap *z,
+                        int64_t now_ms, struct pw_buf *b, int path) {
   char reasons[256] = "";
-  int rc = pw_buf_printf(b, "{\"name\":");
-  if(rc == 0)
-    rc = pw_buf_json_str(b, u->c->name);
-  if(rc == 0)
-    rc = pw_buf_printf(b, ",\"step_seconds\":%lld,",
-                       (long long)(u->c->step_ms / 1000));
-  if(rc == 0)
-    rc = json_num(b, "desired", z->have ? (double)z->desired : NaN, 1);
-  if(rc == 0)
-    rc = json_num(b, "requested", z->have && z->requested >= 0
-                                    ? (double)z->requested : NaN, 1);
-  if(rc == 0)
-    rc = json_num(b, "ready", z->have && z->ready >= 0 ? (double)z->ready
-                                                       : NaN, 1);
-  if(rc == 0)
-    rc = json_num(b, "load", z->load, 1);
-  if(rc == 0)
-    rc = json_num(b, "forecast_error_ratio", z->error_ratio, 1);
+  pw_buf_adds(b, "{\"name\":");
+  pw_buf_add_json(b, u->c->name);
+  pw_buf_addf(b, ",\"step_seconds\":%lld,",
+              (long long)(u->c->step_ms / 1000));
+  json_num(b, "desired", z->have ? (double)z->desired : NaN);
+  json_num(b, "requested", z->have && z->requested >= 0
+                             ? (double)z->requested : NaN);
+  json_num(b, "ready", z->have && z->ready >= 0 ? (double)z->ready : NaN);
+  json_num(b, "load", z->load);
+  json_num(b, "forecast_error_ratio", z->error_ratio);
   ctl_reasons_format(z->reasons, reasons, sizeof(reasons));
-  if(rc == 0)
-    rc = pw_buf_printf(b, "\"decided_at_ms\":%lld,\"reasons\":",
-                       (long long)z->at_ms);
-  if(rc == 0)
-    rc = pw_buf_json_str(b, reasons);
-  if(rc == 0)
-    rc = pw_buf_printf(b, ",\"stale\":%s,\"source_error\":",
-                       ctl_snap_stale(z, u->feed.lag_ms, now_ms) ? "true"
-                                                                 : "false");
-  if(rc == 0)
-    rc = pw_buf_json_str(b, z->src_why);
-  if(rc == 0)
-    rc = pw_buf_printf(b, ",\"actuation\":\"%s\",\"actuator\":",
-                       z->have ? ctl_act_result_names[z->act_last] : "");
-  if(rc == 0)
-    rc = pw_buf_json_str(b, z->act_why);
-  if(rc == 0 && path && z->path_h) {
-    rc = json_array(b, "forecast_mean", z->path_mean, (size_t)z->path_h);
-    if(rc == 0)
-      rc = json_array(b, "forecast_upper", z->path_upper, (size_t)z->path_h);
+  pw_buf_addf(b, "\"decided_at_ms\":%lld,\"reasons\":",
+              (long long)z->at_ms);
+  pw_buf_add_json(b, reasons);
+  pw_buf_addf(b, ",\"stale\":%s,\"source_error\":",
+              ctl_snap_stale(z, u->feed.lag_ms, now_ms) ? "true" : "false");
+  pw_buf_add_json(b, z->src_why);
+  pw_buf_addf(b, ",\"actuation\":\"%s\",\"actuator\":",
+              z->have ? ctl_act_result_names[z->act_last] : "");
+  pw_buf_add_json(b, z->act_why);
+  if(path && z->path_h) {
+    json_array(b, "forecast_mean", z->path_mean, (size_t)z->path_h);
+    json_array(b, "forecast_upper", z->path_upper, (size_t)z->path_h);
   }
-  return rc ? rc : pw_buf_append(b, "}", 1);
+  pw_buf_adds(b, "}");
 }
 
 /* /api/v1/targets/NAME/history: the last CTL_SNAP_HIST steps of load from
  * the target's series (backfilled history included), the outlook, and
  * the recent ticks, oldest first.  Called with the publish lock held. */
-static int history_json(const struct ctl_unit *u, const struct ctl_snap *z,
-                        struct pw_buf *b) {
-  int rc = pw_buf_printf(b, "{\"name\":");
-  if(rc == 0)
-    rc = pw_buf_json_str(b, u->c->name);
-  if(rc == 0)
-    rc = pw_buf_printf(b, ",\"unit_capacity\":%.10g,\"step_ms\":%lld,"
-                       "\"load_start_ms\":%lld", u->c->unit_capacity,
-                       (long long)z->step_ms, (long long)z->load_start_ms);
-  if(rc == 0)
-    rc = json_array(b, "load", z->load_hist, z->nload);
-  if(rc == 0)
-    rc = pw_buf_printf(b, ",\"outlook_start_ms\":%lld",
-                       (long long)z->outlook_start_ms);
-  if(rc == 0)
-    rc = json_array(b, "outlook_mean", z->out_mean, z->nout);
-  if(rc == 0)
-    rc = json_array(b, "outlook_upper", z->out_upper, z->nout);
-  if(rc == 0)
-    rc = json_array(b, "outlook_capacity", z->out_cap, z->nout);
-  if(rc == 0)
-    rc = pw_buf_printf(b, ",\"ticks\":[");
-  for(size_t i = 0; rc == 0 && i < z->npoints; i++) {
+static void history_json(const struct ctl_unit *u, const struct ctl_snap *z,
+                         struct pw_buf *b) {
+  pw_buf_adds(b, "{\"name\":");
+  pw_buf_add_json(b, u->c->name);
+  pw_buf_addf(b, ",\"unit_capacity\":%.10g,\"step_ms\":%lld,"
+              "\"load_start_ms\":%lld", u->c->unit_capacity,
+              (long long)z->step_ms, (long long)z->load_start_ms);
+  json_array(b, "load", z->load_hist, z->nload);
+  pw_buf_addf(b, ",\"outlook_start_ms\":%lld",
+              (long long)z->outlook_start_ms);
+  json_array(b, "outlook_mean", z->out_mean, z->nout);
+  json_array(b, "outlook_upper", z->out_upper, z->nout);
+  json_array(b, "outlook_capacity", z->out_cap, z->nout);
+  pw_buf_adds(b, ",\"ticks\":[");
+  for(size_t i = 0; i < z->npoints; i++) {
     const struct ctl_snap_point *p =
       &z->points[(z->head + CTL_SNAP_HIST - z->npoints + i) % CTL_SNAP_HIST];
     char reasons[256];
     ctl_reasons_format(p->reasons, reasons, sizeof(reasons));
-    rc = pw_buf_printf(b, "%s{\"t\":%lld,\"desired\":%ld,\"ready\":%ld,"
-                       "\"reasons\":", i ? "," : "", (long long)p->ts_ms,
-                       p->desired, p->ready);
-    if(rc == 0)
-      rc = pw_buf_json_str(b, reasons);
-    if(rc == 0)
-      rc = pw_buf_append(b, "}", 1);
+    pw_buf_addf(b, "%s{\"t\":%lld,\"desired\":%ld,\"ready\":%ld,"
+                "\"reasons\":", i ? "," : "", (long long)p->ts_ms,
+                p->desired, p->ready);
+    pw_buf_add_json(b, reasons);
+    pw_buf_adds(b, "}");
   }
-  return rc ? rc : pw_buf_printf(b, "]}\n");
+  pw_buf_adds(b, "]}\n");
 }
 
 static unsigned api(struct ctl_daemon *d, const char *url,
@@ -125,18 +105,16 @@ static unsigned api(struct ctl_daemon *d, const char *url,
   const char *name = url + strlen("/api/v1/targets");
   int64_t now = atomic_load(&d->now_ms);
   if(*name == '\0') {
-    int rc = pw_buf_printf(b, "{\"targets\":[");
-    for(size_t i = 0; rc == 0 && i < d->n; i++) {
+    pw_buf_adds(b, "{\"targets\":[");
+    for(size_t i = 0; i < d->n; i++) {
       struct ctl_unit *u = d->units[i];
       if(i)
-        rc = pw_buf_append(b, ",", 1);
-      if(rc == 0)
-        rc = target_json(u, ctl_unit_snap_lock(u), now, b, 0);
+        pw_buf_adds(b, ",");
+      target_json(u, ctl_unit_snap_lock(u), now, b, 0);
       ctl_unit_snap_unlock(u);
     }
-    if(rc == 0)
-      rc = pw_buf_printf(b, "]}\n");
-    return rc ? 500 : 200;
+    pw_buf_adds(b, "]}\n");
+    return pw_buf_error(b) ? 500 : 200;
   }
   if(*name != '/')
     return 0;
@@ -149,11 +127,17 @@ static unsigned api(struct ctl_daemon *d, const char *url,
     if(strlen(u->c->name) != len || strncmp(u->c->name, name + 1, len) != 0)
       continue;
     const struct ctl_snap *z = ctl_unit_snap_lock(u);
-    int rc = hist ? history_json(u, z, b) : target_json(u, z, now, b, 1);
+    if(hist)
+      history_json(u, z, b);
+    else
+      target_json(u, z, now, b, 1);
     ctl_unit_snap_unlock(u);
-    return rc || (!hist && pw_buf_append(b, "\n", 1)) ? 500 : 200;
+    if(!hist)
+      pw_buf_adds(b, "\n");
+    return pw_buf_error(b) ? 500 : 200;
   }
-  return pw_buf_printf(b, "{\"error\":\"no such target\"}\n") ? 500 : 404;
+  pw_buf_adds(b, "{\"error\":\"no such target\"}\n");
+  return pw_buf_error(b) ? 500 : 404;
 }
 
 /*
