@@ -4,7 +4,13 @@
 
 void ctl_baseline_reactive(const double *need, size_t len, double step_s,
                            double *out) {
-  size_t k = (size_t)ceil(300.0 / step_s);
+  /* The window of 300 s in steps: at least one, at most the trace (a
+   * tiny step_s would overflow the cast). */
+  size_t k = 1;
+  if(step_s > 0) {
+    double steps = ceil(300.0 / step_s);
+    k = steps < (double)len ? (size_t)steps : len;
+  }
   if(k < 1)
     k = 1;
   for(size_t t = 0; t < len; t++) {
@@ -29,11 +35,24 @@ void ctl_baseline_static(const double *need, size_t len, size_t start,
     out[t] = top;
 }
 
+/*
+ * The step whose season-ago value stands for t + w: t + w - k * period
+ * with the smallest k that puts it before t (observed by then).  With a
+ * warm-up shorter than the period k is 1, as the scorer has it; a longer
+ * warm-up reaches back whole seasons more.  -1 before one is observed.
+ */
+static long season_ago(size_t t, long w, long period) {
+  long k = w / period + 1;
+  long lo = (long)t + w - k * period;
+  return lo >= 0 ? lo : -1;
+}
+
 void ctl_baseline_snaive(const double *need, size_t len, int w, int period,
                          double step_s, double *out) {
   (void)step_s;
+  long wl = w > 0 ? w : 0;
   for(size_t t = 0; t < len; t++) {
-    long lo = (long)t + w - period;
+    long lo = period > 0 ? season_ago(t, wl, period) : -1;
     if(lo < 0) {
       /* Before a season has passed: the reactive recommendation, without
        * stabilisation. */
@@ -48,9 +67,10 @@ void ctl_baseline_snaive(const double *need, size_t len, int w, int period,
 }
 
 void ctl_baseline_oracle(const double *need, size_t len, int w, double *out) {
+  size_t ws = w > 0 ? (size_t)w : 0;
   for(size_t s = 0; s < len; s++) {
     double top = 0;
-    for(size_t j = s; j < len && j <= s + (size_t)w; j++)
+    for(size_t j = s; j < len && j - s <= ws; j++)
       top = fmax(top, need[j]);
     out[s] = top;
   }
