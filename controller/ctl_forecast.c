@@ -355,6 +355,11 @@ int ctl_forecast_main(int argc, char **argv) {
     ctl_cli_fail("forecast", "%s", err);
     return rc == PW_ENOMEM ? CTL_EXIT_FAIL : CTL_EXIT_USAGE;
   }
+  if(col.n == 0) {
+    pw_csv_column_cleanup(&col);
+    return ctl_cli_fail("forecast", "%s: the file has no data rows (only "
+                        "a header row)", o.input);
+  }
   rc = choose_period(&o, &col, &pi);
   if(rc == 0)
     rc = check_rows(&o, &col);
