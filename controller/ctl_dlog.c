@@ -236,9 +236,22 @@ void ctl_dlog_close(struct ctl_dlog **lp) {
   *lp = NULL;
 }
 
+int ctl_dlog_print(FILE *in, FILE *out, char *err, size_t errlen) {
+  struct pw_buf json;
+  int rc;
+  pw_buf_init(&json, 4u << 20);
+  while((rc = pb_decision_read_json(in, &json, err, errlen)) == 0) {
+    fputs(pw_buf_str(&json), out);
+    pw_buf_reset(&json);
+  }
+  pw_buf_cleanup(&json);
+  if(rc == PW_ENOMEM)
+    snprintf(err, errlen, "out of memory");
+  return rc < 0 ? rc : 0;
+}
+
 int ctl_dlog_main(int argc, char **argv) {
   char err[256];
-  struct pw_buf out;
   if(argc != 3 || strcmp(argv[1], "show") != 0) {
     fprintf(stderr, "usage: prewarm log show FILE\n"
             "Prints a decision log (one protobuf record a decision) as JSON "
@@ -249,16 +262,9 @@ int ctl_dlog_main(int argc, char **argv) {
   if(!fp)
     return ctl_cli_fail("log", "%s: cannot open: %s", argv[2],
                         strerror(errno));
-  pw_buf_init(&out, 4u << 20);
-  int rc;
-  while((rc = pb_decision_read_json(fp, &out, err, sizeof(err))) == 0) {
-    fputs(pw_buf_str(&out), stdout);
-    pw_buf_reset(&out);
-  }
+  int rc = ctl_dlog_print(fp, stdout, err, sizeof(err));
   fclose(fp);
-  pw_buf_cleanup(&out);
-  if(rc < 0)
-    return ctl_cli_fail("log", "%s: %s", argv[2],
-                        rc == PW_ENOMEM ? "out of memory" : err);
+  if(rc)
+    return ctl_cli_fail("log", "%s: %s", argv[2], err);
   return CTL_EXIT_OK;
 }

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../common/pw_err.h"
 #include "../proto/pb_decision.h"
@@ -68,6 +69,15 @@ void ctl_dlog_set_retry_ms(struct ctl_dlog *l, int64_t retry_ms);
 
 /* Closes the file and frees l; *lp becomes NULL.  NULL is a no-op. */
 void ctl_dlog_close(struct ctl_dlog **lp);
+
+/*
+ * Prints every record of a decision log read from `in` as JSON lines on
+ * `out` (what `prewarm log show` does).  Returns 0 at a clean end, or
+ * PW_EPARSE (a truncated or malformed record: err says at which byte;
+ * the records before it were printed) or PW_ENOMEM.  The caller keeps
+ * and closes both streams.
+ */
+int ctl_dlog_print(FILE *in, FILE *out, char *err, size_t errlen) PW_WUR;
 
 /* prewarm log show FILE */
 int ctl_dlog_main(int argc, char **argv);
