@@ -109,7 +109,7 @@ expect_fail "header only, period auto" "empty.csv: the file has no data rows" \
   --input "$T/empty.csv" --horizon 3
 awk 'BEGIN { print "t,v"; for(t = 0; t < 200; t++) printf "%d,7\n", t }' \
   >"$T/flat.csv"
-expect_fail "no period found" "no seasonal period found in 200 rows" \
+expect_fail "no period found" "no seasonal period found in 200 rows: every value is 7, and a constant series has no season" \
   --input "$T/flat.csv" --horizon 3
 awk 'BEGIN { print "t,v"; for(t = 0; t < 50; t++) printf "%d,%d\n", t, t % 5 }' \
   >"$T/zero.csv"
