@@ -32,7 +32,10 @@ static int fail(struct reader *r, int rc, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(what, sizeof(what), fmt, ap);
   va_end(ap);
-  snprintf(r->err, r->errlen, "%s:%lu: %s", r->path, r->lineno, what);
+  if(r->lineno)
+    snprintf(r->err, r->errlen, "%s:%lu: %s", r->path, r->lineno, what);
+  else
+    snprintf(r->err, r->errlen, "%s: %s", r->path, what);
   return rc;
 }
 
@@ -58,8 +61,12 @@ static int read_line(struct reader *r) {
     }
     r->line[len++] = (char)c;
   }
-  if(ferror(r->fp))
-    return fail(r, PW_EIO, "read error: %s", strerror(errno));
+  if(ferror(r->fp)) {
+    int e = errno;
+    if(r->lineno)
+      return fail(r, PW_EIO, "cannot read the next line: %s", strerror(e));
+    return fail(r, PW_EIO, "cannot read: %s", strerror(e));
+  }
   if(c == EOF && len == 0)
     return 0;
   if(len && r->line[len - 1] == '\r')
@@ -161,7 +168,37 @@ static int find_column(struct reader *r, const char *column, int *idx) {
       return 0;
     }
   }
-  return fail(r, PW_ENOTFOUND, "no column named '%s' in the header", column);
+  /* Name the columns there are, as far as the message has room. */
+  char have[400];
+  size_t used = 0;
+  have[0] = '\0';
+  for(int i = 0; i < r->nfields && used < sizeof(have); i++) {
+    int k = snprintf(have + used, sizeof(have) - used, "%s'%s'",
+                     i ? ", " : "", r->fields[i]);
+    if(k < 0 || (size_t)k >= sizeof(have) - used) {
+      snprintf(have + (used < sizeof(have) - 4 ? used : sizeof(have) - 4),
+               4, "...");
+      break;
+    }
+    used += (size_t)k;
+  }
+  return fail(r, PW_ENOTFOUND, "no column named '%.100s' in the header; "
+              "the columns are %s", column, have);
+}
+
+/*
+ * A header whose value column holds a number is a data row: the file has
+ * no header, and its first value would silently become the column's name.
+ */
+static int check_header(struct reader *r, int idx) {
+  double v;
+  const char *why;
+  if(pw_csv_parse_value(r->fields[idx], &v, &why) != 0 || isnan(v))
+    return 0;
+  return fail(r, PW_EPARSE, "the first row holds data ('%.40s' in column "
+              "%d is a number), but the file needs a header row naming its "
+              "columns (for example: time,load)", trim(r->fields[idx]),
+              idx + 1);
 }
 
 /* Grows the output arrays to hold at least need rows. */
@@ -261,6 +298,8 @@ int pw_csv_read_stream(FILE *fp, const char *name, const char *column,
   rc = split(&r);
   if(rc == 0)
     rc = find_column(&r, column, &idx);
+  if(rc == 0)
+    rc = check_header(&r, idx);
   if(rc)
     goto out;
   out->name = pw_strdup(trim(r.fields[idx]));

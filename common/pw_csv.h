@@ -31,9 +31,12 @@ struct pw_csv_column {
  * `path` ("-" reads standard input).  With want_labels, also keeps the first
  * field of every row (the timestamp, usually).
  *
- * Returns 0, or PW_EIO (cannot open or read), PW_EPARSE (bad header, a row
- * too short, a non-numeric value), PW_ENOTFOUND (no such column), PW_ETOOBIG
- * or PW_ENOMEM; on error `err` holds "FILE:LINE: problem" and *out is empty.
+ * Returns 0, or PW_EIO (cannot open or read; err has the system's reason),
+ * PW_EPARSE (bad header, a first row that is data rather than a header, a
+ * row too short, a non-numeric value), PW_ENOTFOUND (no such column; err
+ * lists the columns there are), PW_ETOOBIG or PW_ENOMEM; on error `err`
+ * holds "FILE:LINE: problem" ("FILE: problem" before the first line) and
+ * *out is empty.  A file with only a header gives 0 and out->n == 0.
  * On success the caller owns *out and frees it with pw_csv_column_cleanup().
  */
 int pw_csv_read_column(const char *path, const char *column, int want_labels,

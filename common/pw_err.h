@@ -29,7 +29,8 @@
   XX(AUTH, "not authorised")                                     \
   XX(BUSY, "a change is still in progress")                      \
   XX(REFUSED, "refused")                                         \
-  XX(REMOTE, "the remote API failed")
+  XX(REMOTE, "the remote API failed")                            \
+  XX(NOSPC, "no space left on device")
 
 enum pw_errno_index {
   PW_EIDX_NONE_ = 0,

@@ -161,6 +161,22 @@ static int parse_args(int argc, char **argv, struct opts *o) {
 /* The line number (1-based, header = 1) of row i. */
 static unsigned long line_of(size_t i) { return (unsigned long)i + 2; }
 
+/* Are the observed values all equal?  *first gets the first of them. */
+static int all_equal(const struct pw_csv_column *col, double *first) {
+  size_t i = 0;
+  while(i < col->n && isnan(col->values[i]))
+    i++;
+  if(i == col->n)
+    return 0;
+  *first = col->values[i];
+  for(; i < col->n; i++) {
+    if(!isnan(col->values[i]) &&
+       (col->values[i] < *first || col->values[i] > *first))
+      return 0;
+  }
+  return 1;
+}
+
 static int choose_period(struct opts *o, const struct pw_csv_column *col,
                          struct fc_period_info *pi) {
   memset(pi, 0, sizeof(*pi));
@@ -176,10 +192,17 @@ static int choose_period(struct opts *o, const struct pw_csv_column *col,
   int rc = fc_period_detect_calendar(col->values, col->n, 0, 0, day, pi);
   if(rc == PW_ENOMEM)
     return ctl_cli_fail("forecast", "out of memory"), CTL_EXIT_FAIL;
-  if(rc || pi->period == 0)
+  if(rc || pi->period == 0) {
+    double first;
+    if(all_equal(col, &first))
+      return ctl_cli_fail("forecast", "%s: no seasonal period found in %zu "
+                          "rows: every value is %g, and a constant series "
+                          "has no season; pass --period N", o->input,
+                          col->n, first);
     return ctl_cli_fail("forecast", "%s: no seasonal period found in %zu "
                         "rows (autocorrelation has no clear peak); pass "
                         "--period N", o->input, col->n);
+  }
   o->period = pi->period;
   if(o->period2 && o->period2 <= o->period)
     return ctl_cli_fail("forecast", "%s: --period2 (%d) must be longer than "
@@ -354,6 +377,11 @@ int ctl_forecast_main(int argc, char **argv) {
   if(rc) {
     ctl_cli_fail("forecast", "%s", err);
     return rc == PW_ENOMEM ? CTL_EXIT_FAIL : CTL_EXIT_USAGE;
+  }
+  if(col.n == 0) {
+    pw_csv_column_cleanup(&col);
+    return ctl_cli_fail("forecast", "%s: the file has no data rows (only "
+                        "a header row)", o.input);
   }
   rc = choose_period(&o, &col, &pi);
   if(rc == 0)

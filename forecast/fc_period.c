@@ -1,6 +1,7 @@
 #include "fc_period.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -27,27 +28,146 @@
 #define SPARSE_SHARE 0.25
 /* Calendar periods in common steps divide this (see refine()). */
 #define CALENDAR 100800u
+/* Values further than this many median absolute deviations from the
+ * median are clipped to that distance before detection (a sine's MAD is
+ * 0.71 of its amplitude, so a clean cycle is never touched; one 1e15
+ * spike no longer owns the autocorrelation). */
+#define CLIP_MADS 10.0
+/* A detrended series whose largest residual is below this share of its
+ * largest value is constant (or a straight line): it has no period. */
+#define FLAT_SHARE 1e-9
 
-/* Centres y and removes its least-squares line; missing values become 0. */
-static size_t detrend(const double *y, size_t n, double *x) {
+/* The range detection clips values to: the whole line when unbounded. */
+struct clip {
+  double lo, hi;
+};
+
+static double clipped(const struct clip *cl, double v) {
+  return v < cl->lo ? cl->lo : v > cl->hi ? cl->hi : v;
+}
+
+/* The k-th smallest of v[0..c) (k < c), by quickselect: expected O(c),
+ * reorders v. */
+static double select_kth(double *v, size_t c, size_t k) {
+  size_t lo = 0, hi = c - 1;
+  while(lo < hi) {
+    /* The median of three as the pivot; Hoare's partition. */
+    size_t mid = lo + (hi - lo) / 2;
+    double a = v[lo], b = v[mid], d = v[hi];
+    double piv = a < b ? (b < d ? b : a < d ? d : a)
+                       : (a < d ? a : b < d ? d : b);
+    size_t i = lo, j = hi;
+    while(i <= j) {
+      while(v[i] < piv)
+        i++;
+      while(v[j] > piv)
+        j--;
+      if(i <= j) {
+        double tmp = v[i];
+        v[i++] = v[j];
+        v[j] = tmp;
+        if(j == 0)
+          break;
+        j--;
+      }
+    }
+    if(k <= j)
+      hi = j;
+    else if(k >= i)
+      lo = i;
+    else
+      return v[k];
+  }
+  return v[k];
+}
+
+/* The median of v[0..c), c > 0; reorders v. */
+static double median_of(double *v, size_t c) {
+  double m = select_kth(v, c, c / 2);
+  if(c % 2)
+    return m;
+  /* The lower middle is the largest of the values left of c / 2. */
+  double below = v[0];
+  for(size_t i = 1; i < c / 2; i++)
+    below = v[i] > below ? v[i] : below;
+  return 0.5 * (below + m);
+}
+
+/* Are the observed values of y[0..n) all equal?  Stops at the first that
+ * differs, so it costs little but on a constant series. */
+static int is_constant(const double *y, size_t n) {
+  size_t t = 0;
+  while(t < n && isnan(y[t]))
+    t++;
+  for(size_t u = t + 1; u < n; u++) {
+    if(!isnan(y[u]) && (y[u] < y[t] || y[u] > y[t]))
+      return 0;
+  }
+  return 1;
+}
+
+/*
+ * Sets *cl to median +- CLIP_MADS * MAD of the observed values, using
+ * tmp (room for n values) as scratch.  A MAD of zero (a mostly idle
+ * series, whose bursts are its signal) clips nothing.
+ */
+static void robust_range(const double *y, size_t n, double *tmp,
+                         struct clip *cl) {
+  size_t c = 0;
+  cl->lo = -HUGE_VAL;
+  cl->hi = HUGE_VAL;
+  for(size_t t = 0; t < n; t++) {
+    if(!isnan(y[t]))
+      tmp[c++] = y[t];
+  }
+  if(c == 0)
+    return;
+  double med = median_of(tmp, c);
+  for(size_t i = 0; i < c; i++)
+    tmp[i] = fabs(tmp[i] - med);
+  double mad = median_of(tmp, c);
+  if(mad > 0) {
+    cl->lo = med - CLIP_MADS * mad;
+    cl->hi = med + CLIP_MADS * mad;
+  }
+}
+
+/* Centres y (clipped to cl) and removes its least-squares line; missing
+ * values become 0. */
+static size_t detrend(const double *y, size_t n, const struct clip *cl,
+                      double *x) {
   double st = 0, sy = 0, stt = 0, sty = 0;
   size_t c = 0;
   for(size_t t = 0; t < n; t++) {
     if(isnan(y[t]))
       continue;
-    double tt = (double)t;
+    double tt = (double)t, v = clipped(cl, y[t]);
     st += tt;
-    sy += y[t];
+    sy += v;
     stt += tt * tt;
-    sty += tt * y[t];
+    sty += tt * v;
     c++;
   }
   double cn = (double)c, den = cn * stt - st * st;
   double b = c > 1 && fabs(den) > 0 ? (cn * sty - st * sy) / den : 0;
   double a = c ? (sy - b * st) / cn : 0;
   for(size_t t = 0; t < n; t++)
-    x[t] = isnan(y[t]) ? 0 : y[t] - (a + b * (double)t);
+    x[t] = isnan(y[t]) ? 0 : clipped(cl, y[t]) - (a + b * (double)t);
   return c;
+}
+
+/* Is the detrended x[0..n) of y (clipped to cl) nothing but rounding
+ * error? */
+static int is_flat(const double *y, const double *x, size_t n,
+                   const struct clip *cl) {
+  double ymax = 0, xmax = 0;
+  for(size_t t = 0; t < n; t++) {
+    if(!isnan(y[t])) {
+      ymax = fmax(ymax, fabs(clipped(cl, y[t])));
+      xmax = fmax(xmax, fabs(x[t]));
+    }
+  }
+  return xmax <= FLAT_SHARE * ymax;
 }
 
 /* acf[0..maxlag] from x[0..n) through a zero-padded FFT of size N. */
@@ -246,12 +366,13 @@ static void pick(const double *acf, size_t nacf, const size_t *lag,
  * of events for sparse ones.  Capped so that a strict timer with a handful
  * of firings (autocorrelation near 1) is still found.
  */
-static double effective_n(const double *y, size_t n) {
+static double effective_n(const double *y, size_t n, const struct clip *cl) {
   double s1 = 0, s2 = 0;
   for(size_t t = 0; t < n; t++) {
     if(!isnan(y[t])) {
-      s1 += fabs(y[t]);
-      s2 += y[t] * y[t];
+      double v = clipped(cl, y[t]);
+      s1 += fabs(v);
+      s2 += v * v;
     }
   }
   return s2 > 0 ? s1 * s1 / s2 : 1;
@@ -283,6 +404,15 @@ int fc_period_detect_prefer(const double *y, size_t n, int max_period,
   int rc;
 
   memset(out, 0, sizeof(*out));
+  if(n >= 8 && is_constant(y, n)) {
+    /* A constant series has no period: said before any allocation or
+     * FFT, which a caller retrying every few steps would pay. */
+    for(size_t t = 0, c = 0; t < n; t++) {
+      if(!isnan(y[t]) && ++c == 8)
+        return 0;
+    }
+    return PW_ETOOSHORT;
+  }
   while(N < 2 * n)
     N <<= 1;
   /* Detection wants three seasons unless told otherwise; a fit needs two. */
@@ -298,12 +428,19 @@ int fc_period_detect_prefer(const double *y, size_t n, int max_period,
     rc = PW_ENOMEM;
     goto out;
   }
-  size_t c = detrend(y, n, buf);
-  if(c < 8 || maxlag < 3) {
+  /* buf has room for 2n values: the upper half is scratch until the
+   * detrended series is written to the lower half. */
+  struct clip cl;
+  robust_range(y, n, buf + n, &cl);
+  memset(buf + n, 0, (N - n) * sizeof(double));
+  size_t c = detrend(y, n, &cl, buf);
+  if(c < 8 || maxlag < 3 || is_flat(y, buf, n, &cl)) {
+    /* A straight line has no period either; its residuals are rounding
+     * error, whose autocorrelation would be noise. */
     rc = c < 8 ? PW_ETOOSHORT : 0;
     goto out;
   }
-  double neff = effective_n(y, n);
+  double neff = effective_n(y, n, &cl);
   int sparse = neff < SPARSE_SHARE * (double)c;
   if(sparse)
     smooth3(buf, n);

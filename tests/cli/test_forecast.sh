@@ -103,11 +103,14 @@ printf 'a,b\n1,2\n3\n' >"$T/ragged.csv"
 expect_fail "short row" "ragged.csv:3: row has 1 fields" \
   --input "$T/ragged.csv" --horizon 3 --column b
 printf 'time,load\n' >"$T/empty.csv"
-expect_fail "header only" "empty.csv:1: no values in column 'load'" \
+expect_fail "header only" "empty.csv: the file has no data rows" \
   --input "$T/empty.csv" --horizon 3 --period 2
+expect_fail "header only, period auto" "empty.csv: the file has no data rows" \
+  --input "$T/empty.csv" --horizon 3
 awk 'BEGIN { print "t,v"; for(t = 0; t < 200; t++) printf "%d,7\n", t }' \
   >"$T/flat.csv"
-expect_fail "no period found" "no seasonal period found in 200 rows" \
+expect_fail "no period found" \
+  "no seasonal period found in 200 rows: every value is 7, and a constant" \
   --input "$T/flat.csv" --horizon 3
 awk 'BEGIN { print "t,v"; for(t = 0; t < 50; t++) printf "%d,%d\n", t, t % 5 }' \
   >"$T/zero.csv"
@@ -145,3 +148,27 @@ if [ $? -eq 0 ] && grep -q 'usage: prewarm forecast' "$T/out"; then
 else
   notok "--help"
 fi
+
+# Messages (issue #12 item 14): say what is wrong in the user's terms.
+printf '1,5\n2,6\n3,7\n4,8\n' >"$T/nohead.csv"
+expect_fail "no header row" \
+  "nohead.csv:1: the first row holds data ('5' in column 2 is a number), but" \
+  --input "$T/nohead.csv" --horizon 1 --period 2
+expect_fail "wrong column lists the columns" \
+  "no column named 'nope' in the header; the columns are 'time', 'load'" \
+  --input "$T/good.csv" --horizon 3 --column nope
+expect_fail "cannot read gives the reason" "$T: cannot read: Is a directory" \
+  --input "$T" --horizon 3
+expect_fail "cannot open gives the reason" \
+  "nothere.csv: cannot open: No such file or directory" \
+  --input "$T/nothere.csv" --horizon 3
+
+# One huge spike does not hide the daily period (issue #12 item 13).
+awk 'BEGIN { print "t,v"; for(t = 0; t < 20160; t++) {
+  v = 3000 + 1500 * sin(2 * 3.14159265358979 * t / 1440) + (t * 7919) % 97
+  if(t == 5000) v = 1e15
+  printf "%d,%.10g\n", t, v } }' >"$T/spike.csv"
+"$P" forecast --input "$T/spike.csv" --horizon 3 --stats >/dev/null \
+  2>"$T/err"
+check "a 1e15 spike in 20,160 rows: the period is still found" \
+  grep -q '"period":1440,' "$T/err"

@@ -176,3 +176,27 @@ expect_fail "duration on kubernetes" "duration-ms applies to --platform lambda" 
 expect_fail "min above max" "min (9) is above --max (3)" \
   --trace "$T/trace.csv" $K8S --min 9 --max 3
 expect_fail "missing file" "nope.csv: cannot open" --trace "$T/nope.csv" $K8S
+
+# A warm-up longer than the season (issue #12 item 13): seasonal naive
+# looks back whole seasons and, before one has been seen, acts as the
+# reactive policy does; it never reads past the trace.
+printf 'time,load\n2024-01-01T00:00:00Z,100\n' >"$T/one.csv"
+"$P" plan --trace "$T/one.csv" --step 60 --platform kubernetes \
+  --unit-capacity 400 --warmup 600 --format json >"$T/one.json" 2>"$T/err"
+check "one-row trace, warm-up past the period: plan runs" [ $? -eq 0 ]
+check "one-row trace: seasonal naive acts as reactive" py '
+import json, sys
+p = json.load(open(sys.argv[1]))["policies"]
+s, r = p["seasonal_naive"], p["reactive"]
+assert s["instance_seconds"] > 0, s
+assert s["instance_seconds"] == r["instance_seconds"], (s, r)
+assert s["unserved_fraction"] == r["unserved_fraction"], (s, r)
+' "$T/one.json"
+"$P" plan --trace "$T/trace.csv" --step 300 --platform kubernetes \
+  --unit-capacity 400 --warmup 3000 --period 5 --format json \
+  >"$T/long.json" 2>"$T/err"
+check "warm-up 10 steps, period 5: seasonal naive runs" py '
+import json, sys
+s = json.load(open(sys.argv[1]))["policies"]["seasonal_naive"]
+assert s["instance_seconds"] > 0 and s["unserved_fraction"] < 0.5, s
+' "$T/long.json"

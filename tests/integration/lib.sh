@@ -17,10 +17,27 @@ for p in python3 /usr/bin/python3; do
   fi
 done
 
-# skip_all REASON: prints one skipped result and exits.
+# skip_all REASON: prints one skipped result and exits.  Under CI
+# (CI=true, as .ci/run sets it) a missing service or tool is a failure,
+# not a skip: CI installs everything the tests need, so a skip there
+# means a test silently stopped running.
 skip_all() {
+  if [ "${CI:-}" = true ]; then
+    echo "not ok 1 - $1 (CI=true: what the test needs must be installed)"
+    exit 1
+  fi
   echo "ok 1 # skip: $1"
   exit 0
+}
+
+# skip_one NAME REASON: one check skipped for want of a tool or service;
+# under CI=true a failure, as for skip_all.
+skip_one() {
+  if [ "${CI:-}" = true ]; then
+    notok "$1" "$2 (CI=true: what the test needs must be installed)"
+  else
+    ok "$1 # skip: $2"
+  fi
 }
 
 # start_server NAME SCRIPT ARGS...: starts a server that writes its port

@@ -146,6 +146,50 @@ static void allocation_failures(void **state) {
   unlink(path);
 }
 
+/* Issue #12 item 14: messages that say what is wrong and how to fix it. */
+static void messages_say_what_to_do(void **state) {
+  (void)state;
+  struct pw_csv_column col;
+  char err[600];
+  /* No header: the first value is not taken as the column's name. */
+  assert_int_equal(read_text("1,5\n2,6\n", NULL, 0, &col, err, sizeof(err)),
+                   PW_EPARSE);
+  assert_non_null(strstr(err, ":1: the first row holds data ('5' in "
+                              "column 2 is a number), but the file needs a "
+                              "header row"));
+  assert_null(col.values);
+  /* A header whose value column is empty or "NaN" is still a header. */
+  ASSERT_OK(read_text("t,\n1,5\n", NULL, 0, &col, err, sizeof(err)));
+  assert_int_equal(col.n, 1);
+  pw_csv_column_cleanup(&col);
+  /* A wrong column lists the columns there are. */
+  assert_int_equal(read_text("time,\"lo,ad\",cpu\n1,2,3\n", "load", 0, &col,
+                             err, sizeof(err)), PW_ENOTFOUND);
+  assert_non_null(strstr(err, "no column named 'load' in the header; the "
+                              "columns are 'time', 'lo,ad', 'cpu'"));
+  /* Many long names: cut, not overflowed. */
+  char wide[8192];
+  size_t at = 0;
+  for(int i = 0; i < 200; i++)
+    at += (size_t)snprintf(wide + at, sizeof(wide) - at, "%scolumn_%03d",
+                           i ? "," : "", i);
+  snprintf(wide + at, sizeof(wide) - at, "\n");
+  assert_int_equal(read_text(wide, "x", 0, &col, err, sizeof(err)),
+                   PW_ENOTFOUND);
+  assert_non_null(strstr(err, "'column_000', 'column_001'"));
+  assert_non_null(strstr(err, "..."));
+  /* Cannot read: the system's reason, no line 0. */
+  const char *t = getenv("TMPDIR");
+  const char *dir = t && *t ? t : "/tmp";
+  assert_int_equal(pw_csv_read_column(dir, NULL, 0, &col, err, sizeof(err)),
+                   PW_EIO);
+  assert_non_null(strstr(err, ": cannot read: Is a directory"));
+  assert_null(strstr(err, ":0:"));
+  assert_int_equal(pw_csv_read_column("/nonexistent/x.csv", NULL, 0, &col,
+                                      err, sizeof(err)), PW_EIO);
+  assert_non_null(strstr(err, "cannot open: No such file or directory"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(last_column_and_missing),
@@ -155,6 +199,7 @@ int main(void) {
     cmocka_unit_test(blank_lines),
     cmocka_unit_test(parse_value_rules),
     cmocka_unit_test(allocation_failures),
+    cmocka_unit_test(messages_say_what_to_do),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
