@@ -4,6 +4,9 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "../common/pw_log.h"
 
 void act_why(struct act *a, const char *fmt, ...) {
   va_list ap;
@@ -11,6 +14,17 @@ void act_why(struct act *a, const char *fmt, ...) {
   /* A long name may cut the text short; that is fine for a message. */
   vsnprintf(a->why, sizeof(a->why), fmt, ap);
   va_end(ap);
+}
+
+int act_refusal_log(struct act *a, double now_ms) {
+  if(strcmp(a->refusal, a->why) == 0 &&
+     now_ms - a->refusal_ms < ACT_REFUSAL_REPEAT_MS)
+    return 0;
+  snprintf(a->refusal, sizeof(a->refusal), "%s", a->why);
+  a->refusal_ms = now_ms;
+  pw_logf(PW_LOG_WARN, PW_LF(PW_LF_STR("error", a->why)),
+          "actuation refused, capacity kept");
+  return 1;
 }
 
 int act_json_count(const cJSON *o, const char *key, long dflt, long *out) {

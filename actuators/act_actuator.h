@@ -20,6 +20,15 @@
 #define ACT_F_REFUSED 0x2u   /* the request was refused before any call */
 #define ACT_F_PENDING 0x4u   /* a change is still being applied */
 #define ACT_F_UNCHANGED 0x8u /* nothing needed writing */
+/* Not written: an earlier change is still being applied (Lambda
+ * IN_PROGRESS, or a 409 from the write), so this request waits for a
+ * later call.  set() returns 0 with it; the daemon counts such a call as
+ * prewarm_actuations_total{result="pending"}, never as an error. */
+#define ACT_F_DEFERRED 0x10u
+/* The platform could not be read in this call: requested, current and
+ * ready are the last values read (still -1 when none ever was).  They
+ * say what was there, not that it is there now. */
+#define ACT_F_STALE 0x20u
 
 struct act_capacity {
   long requested;  /* what the platform has been asked for */
@@ -40,8 +49,10 @@ struct act_ops {
    * 0 or a negative PW_E* code (PW_EREFUSED when nothing may be sent). */
   int (*plan)(struct act *a, long desired, long *send, unsigned *flags);
   /* Requests `desired` (after plan); fills out with the capacity
-   * afterwards.  On error the platform keeps what it had, and *out says
-   * what that is when known (requested = -1 when not). */
+   * afterwards, always, errors included.  On error the platform keeps
+   * what it had, and *out says what that is when known (requested = -1
+   * when not; ACT_F_STALE when it could not be read now).  0 with
+   * ACT_F_DEFERRED when the write has to wait for an earlier change. */
   int (*set)(struct act *a, long desired, struct act_capacity *out);
   /* Frees the actuator; NULL-safe through act_free(). */
   void (*free)(struct act *a);
@@ -49,21 +60,45 @@ struct act_ops {
 
 struct act {
   const struct act_ops *ops;
-  /* Why the last call failed, was limited or was refused, for the
-   * decision log and the error message; never holds a secret. */
+  /* Why the last call failed, was limited, deferred or refused, for the
+   * decision log, /api and the error message; empty after a plain
+   * success (each act_get/act_plan/act_set starts it afresh); never
+   * holds a secret. */
   char why[256];
+  /* The last refusal logged and when (act_refusal_log). */
+  char refusal[256];
+  double refusal_ms;
 };
 
 /* Sets a->why (printf-style), cutting it to size. */
 void act_why(struct act *a, const char *fmt, ...) PW_PRINTF(2, 3);
 
+/* A refusal is logged again after this long even when unchanged. */
+#define ACT_REFUSAL_REPEAT_MS (10 * 60 * 1000.0)
+
+/*
+ * Logs a->why at warn as a refusal by the platform (a Kubernetes 422, a
+ * Lambda 400, a weighted alias...), once per distinct text: the same
+ * text again is logged only ACT_REFUSAL_REPEAT_MS after the last time
+ * (now_ms on the monotonic clock).  Returns 1 when it logged, else 0.
+ */
+int act_refusal_log(struct act *a, double now_ms);
+
+/* Forgets the last refusal, so the next one is logged at once (after a
+ * request went through). */
+static inline void act_refusal_clear(struct act *a) {
+  a->refusal[0] = '\0';
+}
+
 static inline int act_get(struct act *a, struct act_capacity *out) {
+  a->why[0] = '\0';
   return a->ops->get(a, out);
 }
 
 static inline int act_plan(struct act *a, long desired, long *send,
                            unsigned *flags) {
   *flags = 0;
+  a->why[0] = '\0';
   if(!a->ops->plan) {
     *send = desired;
     return 0;
@@ -71,9 +106,14 @@ static inline int act_plan(struct act *a, long desired, long *send,
   return a->ops->plan(a, desired, send, flags);
 }
 
+/* Also forgets the last refusal once a request goes through. */
 static inline int act_set(struct act *a, long desired,
                           struct act_capacity *out) {
-  return a->ops->set(a, desired, out);
+  a->why[0] = '\0';
+  int rc = a->ops->set(a, desired, out);
+  if(rc == 0 && !(out->flags & (ACT_F_REFUSED | ACT_F_DEFERRED)))
+    act_refusal_clear(a);
+  return rc;
 }
 
 /* Frees *ap and sets it to NULL; a no-op on NULL. */

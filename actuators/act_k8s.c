@@ -24,8 +24,8 @@ struct k8s {
   char name[254];
   struct act_kube *kube;
   long hpa_check_ms;
-  /* the last reading */
-  int have;
+  /* the last reading; stale when the last read failed */
+  int have, stale;
   long requested, current, ready, max_replicas;
   /* replicas mode: the HPA that scales the workload, if any */
   double hpa_checked_ms;
@@ -48,17 +48,24 @@ static int call(struct k8s *k, const char *method, const char *path,
   return rc;
 }
 
+void act_k8s_parse_status(const char *body, size_t len, char *reason,
+                          size_t rlen, char *msg, size_t mlen) {
+  cJSON *j = cJSON_ParseWithLength(body, len);
+  const cJSON *rs = cJSON_GetObjectItemCaseSensitive(j, "reason");
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
+  snprintf(reason, rlen, "%s", cJSON_IsString(rs) ? rs->valuestring : "");
+  snprintf(msg, mlen, "%s", cJSON_IsString(m) ? m->valuestring : "");
+  cJSON_Delete(j);
+}
+
 /* Says why an answer failed, from its Status object, and maps it. */
 static int fail(struct k8s *k, const char *what) {
   const struct pw_http_resp *r = act_kube_resp(k->kube);
-  cJSON *j = cJSON_ParseWithLength(pw_buf_str(&r->body), r->body.len);
-  const cJSON *reason = cJSON_GetObjectItemCaseSensitive(j, "reason");
-  const cJSON *msg = cJSON_GetObjectItemCaseSensitive(j, "message");
+  char reason[64], msg[200];
+  act_k8s_parse_status(pw_buf_str(&r->body), r->body.len, reason,
+                       sizeof(reason), msg, sizeof(msg));
   act_why(&k->base, "kubernetes %s: HTTP %ld %s%s%s", what, r->status,
-          cJSON_IsString(reason) ? reason->valuestring : "",
-          cJSON_IsString(msg) ? ": " : "",
-          cJSON_IsString(msg) ? msg->valuestring : "");
-  cJSON_Delete(j);
+          reason, msg[0] ? ": " : "", msg);
   switch(r->status) {
   case 401:
   case 403:
@@ -70,30 +77,28 @@ static int fail(struct k8s *k, const char *what) {
   case 400:
   case 415:
   case 422:
+    /* The API's own refusal: logged once per distinct message. */
+    act_refusal_log(&k->base, pw_clock_mono_ms());
     return PW_EREFUSED;
   default:
     return PW_EREMOTE;
   }
 }
 
-static cJSON *reply(const struct k8s *k) {
+/* The body of the last answer. */
+static const char *body(const struct k8s *k, size_t *len) {
   const struct pw_http_resp *r = act_kube_resp(k->kube);
-  return cJSON_ParseWithLength(pw_buf_str(&r->body), r->body.len);
+  *len = r->body.len;
+  return pw_buf_str(&r->body);
 }
 
-static int read_workload(struct k8s *k, const char *kind, const char *name,
-                         long *spec, long *status, long *ready) {
-  char path[700];
-  snprintf(path, sizeof(path), "/apis/apps/v1/namespaces/%s/%s/%s", k->ns,
-           kind, name);
-  int rc = call(k, "GET", path, NULL);
-  if(rc || act_kube_resp(k->kube)->status != 200)
-    return rc ? rc : fail(k, path);
-  cJSON *j = reply(k);
+int act_k8s_parse_workload(const char *b, size_t len, long *spec,
+                           long *status, long *ready) {
+  cJSON *j = cJSON_ParseWithLength(b, len);
   const cJSON *sp = cJSON_GetObjectItemCaseSensitive(j, "spec");
   const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "status");
   /* spec.replicas is omitempty: absent means 0 (CONTRACTS.md 4.2). */
-  rc = cJSON_IsObject(j) ? 0 : PW_EPARSE;
+  int rc = cJSON_IsObject(j) ? 0 : PW_EPARSE;
   if(rc == 0)
     rc = act_json_count(sp, "replicas", 0, spec);
   if(rc == 0)
@@ -101,6 +106,20 @@ static int read_workload(struct k8s *k, const char *kind, const char *name,
   if(rc == 0)
     rc = act_json_count(st, "readyReplicas", 0, ready);
   cJSON_Delete(j);
+  return rc;
+}
+
+static int read_workload(struct k8s *k, const char *kind, const char *name,
+                         long *spec, long *status, long *ready) {
+  char path[700];
+  size_t len;
+  snprintf(path, sizeof(path), "/apis/apps/v1/namespaces/%s/%s/%s", k->ns,
+           kind, name);
+  int rc = call(k, "GET", path, NULL);
+  if(rc || act_kube_resp(k->kube)->status != 200)
+    return rc ? rc : fail(k, path);
+  const char *b = body(k, &len);
+  rc = act_k8s_parse_workload(b, len, spec, status, ready);
   if(rc)
     act_why(&k->base, "kubernetes GET %s: not a workload object", path);
   return rc;
@@ -114,53 +133,64 @@ static const char *workload_plural(const char *kind) {
   return NULL;
 }
 
-static int read_hpa(struct k8s *k) {
-  char path[700], tkind[32] = "", tname[254] = "";
-  long min, max, cur, spec, status, ready;
-  snprintf(path, sizeof(path), "/apis/autoscaling/v2/namespaces/%s/"
-           "horizontalpodautoscalers/%s", k->ns, k->name);
-  int rc = call(k, "GET", path, NULL);
-  if(rc || act_kube_resp(k->kube)->status != 200)
-    return rc ? rc : fail(k, path);
-  cJSON *j = reply(k);
+int act_k8s_parse_hpa(const char *b, size_t len, struct act_k8s_hpa *out) {
+  cJSON *j = cJSON_ParseWithLength(b, len);
   const cJSON *sp = cJSON_GetObjectItemCaseSensitive(j, "spec");
   const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "status");
   const cJSON *ref = cJSON_GetObjectItemCaseSensitive(sp, "scaleTargetRef");
   const cJSON *rk = cJSON_GetObjectItemCaseSensitive(ref, "kind");
   const cJSON *rn = cJSON_GetObjectItemCaseSensitive(ref, "name");
-  rc = cJSON_IsObject(sp) &&
-       cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(sp, "maxReplicas"))
-         ? 0 : PW_EPARSE;
+  memset(out, 0, sizeof(*out));
+  int rc = cJSON_IsObject(sp) &&
+           cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(sp, "maxReplicas"))
+             ? 0 : PW_EPARSE;
   if(rc == 0)
-    rc = act_json_count(sp, "minReplicas", 1, &min);
+    rc = act_json_count(sp, "minReplicas", 1, &out->min);
   if(rc == 0)
-    rc = act_json_count(sp, "maxReplicas", 0, &max);
+    rc = act_json_count(sp, "maxReplicas", 0, &out->max);
   if(rc == 0)
-    rc = act_json_count(st, "currentReplicas", 0, &cur);
+    rc = act_json_count(st, "currentReplicas", 0, &out->current);
   if(rc == 0 && cJSON_IsString(rk) && cJSON_IsString(rn)) {
-    snprintf(tkind, sizeof(tkind), "%s", rk->valuestring);
-    snprintf(tname, sizeof(tname), "%s", rn->valuestring);
+    snprintf(out->target_kind, sizeof(out->target_kind), "%s",
+             rk->valuestring);
+    snprintf(out->target_name, sizeof(out->target_name), "%s",
+             rn->valuestring);
   }
   cJSON_Delete(j);
-  if(rc) {
+  return rc;
+}
+
+static int read_hpa(struct k8s *k) {
+  char path[700];
+  struct act_k8s_hpa h;
+  long spec, status, ready;
+  size_t len;
+  snprintf(path, sizeof(path), "/apis/autoscaling/v2/namespaces/%s/"
+           "horizontalpodautoscalers/%s", k->ns, k->name);
+  int rc = call(k, "GET", path, NULL);
+  if(rc || act_kube_resp(k->kube)->status != 200)
+    return rc ? rc : fail(k, path);
+  const char *b = body(k, &len);
+  if((rc = act_k8s_parse_hpa(b, len, &h)) != 0) {
     act_why(&k->base, "kubernetes GET %s: not an autoscaling/v2 HPA", path);
     return rc;
   }
-  ready = cur;
-  const char *plural = workload_plural(tkind);
+  ready = h.current;
+  const char *plural = workload_plural(h.target_kind);
   /* Ready pods come from the workload the HPA scales. */
-  if(plural && tname[0] &&
-     (rc = read_workload(k, plural, tname, &spec, &status, &ready)) != 0)
+  if(plural && h.target_name[0] &&
+     (rc = read_workload(k, plural, h.target_name, &spec, &status,
+                         &ready)) != 0)
     return rc;
-  k->requested = min;
-  k->max_replicas = max;
-  k->current = cur;
+  k->requested = h.min;
+  k->max_replicas = h.max;
+  k->current = h.current;
   k->ready = ready;
   k->have = 1;
   return 0;
 }
 
-static int read_state(struct k8s *k) {
+static int read_state_once(struct k8s *k) {
   if(k->hpa_mode)
     return read_hpa(k);
   long spec, status, ready;
@@ -174,25 +204,65 @@ static int read_state(struct k8s *k) {
   return 0;
 }
 
+/* Reads the state; a failure keeps the last reading, marked stale. */
+static int read_state(struct k8s *k) {
+  int rc = read_state_once(k);
+  k->stale = rc != 0;
+  return rc;
+}
+
+/* What is there as far as known: the last reading, ACT_F_STALE when the
+ * last read failed, -1 when nothing was ever read. */
 static void fill(const struct k8s *k, struct act_capacity *out) {
+  if(!k->have) {
+    *out = (struct act_capacity){-1, -1, -1, ACT_F_STALE};
+    return;
+  }
   *out = (struct act_capacity){k->requested, k->current, k->ready,
-                               k->ready < k->requested ? ACT_F_PENDING : 0u};
+                               (k->ready < k->requested ? ACT_F_PENDING
+                                                        : 0u) |
+                               (k->stale ? ACT_F_STALE : 0u)};
 }
 
 static int k8s_get(struct act *a, struct act_capacity *out) {
   struct k8s *k = (struct k8s *)a;
   int rc = read_state(k);
-  if(rc) {
-    *out = (struct act_capacity){-1, -1, -1, 0};
-    return rc;
-  }
   fill(k, out);
-  return 0;
+  return rc;
 }
 
 /* Replicas mode: looks for an HPA whose scaleTargetRef is our workload. */
+int act_k8s_parse_hpa_list(const char *b, size_t len, const char *kind,
+                           const char *name, char *hpa, size_t hlen) {
+  cJSON *j = cJSON_ParseWithLength(b, len);
+  const cJSON *items = cJSON_GetObjectItemCaseSensitive(j, "items"), *it;
+  hpa[0] = '\0';
+  if(!cJSON_IsArray(items)) {
+    cJSON_Delete(j);
+    return PW_EPARSE;
+  }
+  cJSON_ArrayForEach(it, items) {
+    const cJSON *sp = cJSON_GetObjectItemCaseSensitive(it, "spec");
+    const cJSON *ref = cJSON_GetObjectItemCaseSensitive(sp, "scaleTargetRef");
+    const cJSON *rk = cJSON_GetObjectItemCaseSensitive(ref, "kind");
+    const cJSON *rn = cJSON_GetObjectItemCaseSensitive(ref, "name");
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(it, "metadata");
+    const cJSON *hn = cJSON_GetObjectItemCaseSensitive(md, "name");
+    if(cJSON_IsString(rk) && cJSON_IsString(rn) &&
+       strcmp(rk->valuestring, kind) == 0 &&
+       strcmp(rn->valuestring, name) == 0) {
+      snprintf(hpa, hlen, "%s",
+               cJSON_IsString(hn) ? hn->valuestring : "(unnamed)");
+      break;
+    }
+  }
+  cJSON_Delete(j);
+  return 0;
+}
+
 static int find_hpa(struct k8s *k) {
   char path[400];
+  size_t len;
   const char *want = strcmp(k->kind, "deployments") == 0 ? "Deployment"
                                                          : "StatefulSet";
   snprintf(path, sizeof(path), "/apis/autoscaling/v2/namespaces/%s/"
@@ -200,30 +270,13 @@ static int find_hpa(struct k8s *k) {
   int rc = call(k, "GET", path, NULL);
   if(rc || act_kube_resp(k->kube)->status != 200)
     return rc ? rc : fail(k, path);
-  cJSON *j = reply(k);
-  const cJSON *items = cJSON_GetObjectItemCaseSensitive(j, "items"), *it;
-  k->hpa_name[0] = '\0';
-  if(!cJSON_IsArray(items)) {
-    cJSON_Delete(j);
+  const char *b = body(k, &len);
+  rc = act_k8s_parse_hpa_list(b, len, want, k->name, k->hpa_name,
+                              sizeof(k->hpa_name));
+  if(rc) {
     act_why(&k->base, "kubernetes GET %s: not an HPA list", path);
-    return PW_EPARSE;
+    return rc;
   }
-  cJSON_ArrayForEach(it, items) {
-    const cJSON *sp = cJSON_GetObjectItemCaseSensitive(it, "spec");
-    const cJSON *ref = cJSON_GetObjectItemCaseSensitive(sp, "scaleTargetRef");
-    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(ref, "kind");
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(ref, "name");
-    const cJSON *md = cJSON_GetObjectItemCaseSensitive(it, "metadata");
-    const cJSON *hn = cJSON_GetObjectItemCaseSensitive(md, "name");
-    if(cJSON_IsString(kind) && cJSON_IsString(name) &&
-       strcmp(kind->valuestring, want) == 0 &&
-       strcmp(name->valuestring, k->name) == 0) {
-      snprintf(k->hpa_name, sizeof(k->hpa_name), "%s",
-               cJSON_IsString(hn) ? hn->valuestring : "(unnamed)");
-      break;
-    }
-  }
-  cJSON_Delete(j);
   k->hpa_checked_ms = pw_clock_mono_ms();
   return 0;
 }
@@ -246,6 +299,7 @@ static int k8s_plan(struct act *a, long desired, long *send,
               "write to its replicas; use mode hpa-min-replicas with that "
               "HPA", k->ns, k->hpa_name, k->kind, k->name);
       *flags |= ACT_F_REFUSED;
+      act_refusal_log(a, pw_clock_mono_ms());
       return PW_EREFUSED;
     }
     return 0;
@@ -290,7 +344,6 @@ static int k8s_set(struct act *a, long desired, struct act_capacity *out) {
   struct k8s *k = (struct k8s *)a;
   unsigned flags = 0;
   long send = desired;
-  a->why[0] = '\0';
   int rc = read_state(k);
   if(rc == 0)
     rc = act_plan(a, desired, &send, &flags);
@@ -308,13 +361,8 @@ static int k8s_set(struct act *a, long desired, struct act_capacity *out) {
     if(rc == PW_EBUSY && (rc = read_state(k)) == 0)
       rc = patch(k, send);
   }
-  if(k->have)
-    fill(k, out);
-  else
-    *out = (struct act_capacity){-1, -1, -1, 0};
+  fill(k, out);
   out->flags |= flags;
-  if(rc && rc != PW_EREFUSED)
-    k->have = 0;
   return rc;
 }
 

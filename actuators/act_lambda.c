@@ -13,12 +13,15 @@
 #include "../common/pw_clock.h"
 #include "../common/pw_log.h"
 
-enum status { ST_NONE, ST_IN_PROGRESS, ST_READY, ST_FAILED };
+#define ST_NONE ACT_LAMBDA_NONE
+#define ST_IN_PROGRESS ACT_LAMBDA_IN_PROGRESS
+#define ST_READY ACT_LAMBDA_READY
+#define ST_FAILED ACT_LAMBDA_FAILED
 
 struct reading {
   int have;
   long requested, allocated, available;
-  enum status status;
+  enum act_lambda_status status;
   double at_ms;            /* monotonic time of the reading */
 };
 
@@ -33,10 +36,12 @@ struct lambda {
   struct pw_retry retry;
   struct pw_http_resp resp;
   struct reading now;
+  int stale;               /* the last read failed: now is older */
   /* what AWS would accept, re-read every limits_ms */
   int have_limits;
   double limits_at_ms;
   long limit;              /* the most this qualifier may hold, -1 unknown */
+  int alias_known;         /* GetAlias answered (else: asked every plan) */
   int weighted;            /* the alias routes between versions */
   char limit_text[128];
 };
@@ -60,13 +65,11 @@ long act_lambda_requests(void) {
   return __atomic_load_n(&requests, __ATOMIC_RELAXED);
 }
 
-/* The error code as botocore finds it: x-amzn-ErrorType, else the body's
- * __type/code/Code; anything after ':' and before the last '#' goes. */
-static void aws_error(const struct pw_http_resp *r, char *code, size_t clen,
-                      char *msg, size_t mlen) {
-  char h[256];
-  const char *c = pw_http_header(r, "x-amzn-ErrorType", h, sizeof(h));
-  cJSON *j = cJSON_ParseWithLength(pw_buf_str(&r->body), r->body.len);
+void act_lambda_parse_error(const char *header, const char *body,
+                            size_t len, char *code, size_t clen, char *msg,
+                            size_t mlen) {
+  const char *c = header;
+  cJSON *j = cJSON_ParseWithLength(body, len);
   const char *keys[] = {"__type", "code", "Code"};
   for(int i = 0; !c && i < 3; i++) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, keys[i]);
@@ -84,6 +87,15 @@ static void aws_error(const struct pw_http_resp *r, char *code, size_t clen,
     m = cJSON_GetObjectItemCaseSensitive(j, "Message");
   snprintf(msg, mlen, "%s", cJSON_IsString(m) ? m->valuestring : "");
   cJSON_Delete(j);
+}
+
+/* The error code and message of a reply. */
+static void aws_error(const struct pw_http_resp *r, char *code, size_t clen,
+                      char *msg, size_t mlen) {
+  char h[256];
+  act_lambda_parse_error(pw_http_header(r, "x-amzn-ErrorType", h, sizeof(h)),
+                         pw_buf_str(&r->body), r->body.len, code, clen, msg,
+                         mlen);
 }
 
 static int lambda_retryable(const struct pw_http_resp *r) {
@@ -109,6 +121,8 @@ static int fail(struct lambda *l, const char *op) {
            msg);
   switch(r->status) {
   case 400:
+    /* AWS's own refusal: logged once per distinct message. */
+    act_refusal_log(&l->base, pw_clock_mono_ms());
     return PW_EREFUSED;
   case 401:
   case 403:
@@ -154,46 +168,58 @@ static int call(struct lambda *l, const char *op, const char *method,
   return rc;
 }
 
-/* Reads a provisioned-concurrency config reply into l->now. */
-static int parse_config(struct lambda *l) {
-  cJSON *j = cJSON_ParseWithLength(pw_buf_str(&l->resp.body), l->resp.body.len);
+int act_lambda_parse_config(const char *body, size_t len,
+                            struct act_lambda_pc *out) {
+  cJSON *j = cJSON_ParseWithLength(body, len);
   const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "Status");
-  struct reading r = {.have = 1, .at_ms = pw_clock_mono_ms()};
+  memset(out, 0, sizeof(*out));
   int rc = cJSON_IsObject(j) && cJSON_IsString(st) ? 0 : PW_EPARSE;
   if(rc == 0)
     rc = act_json_count(j, "RequestedProvisionedConcurrentExecutions", 0,
-                        &r.requested);
+                        &out->requested);
   if(rc == 0)
     rc = act_json_count(j, "AllocatedProvisionedConcurrentExecutions", 0,
-                        &r.allocated);
+                        &out->allocated);
   if(rc == 0)
     rc = act_json_count(j, "AvailableProvisionedConcurrentExecutions", 0,
-                        &r.available);
+                        &out->available);
   if(rc == 0) {
     if(strcmp(st->valuestring, "READY") == 0)
-      r.status = ST_READY;
+      out->status = ST_READY;
     else if(strcmp(st->valuestring, "IN_PROGRESS") == 0)
-      r.status = ST_IN_PROGRESS;
+      out->status = ST_IN_PROGRESS;
     else if(strcmp(st->valuestring, "FAILED") == 0)
-      r.status = ST_FAILED;
+      out->status = ST_FAILED;
     else
       rc = PW_EPARSE;
   }
-  if(rc == 0 && r.status == ST_FAILED) {
+  if(rc == 0 && out->status == ST_FAILED) {
     const cJSON *why = cJSON_GetObjectItemCaseSensitive(j, "StatusReason");
-    act_why(&l->base, "lambda %s:%s: allocation FAILED: %s", l->function,
-            l->qualifier,
-            cJSON_IsString(why) ? why->valuestring : "(no reason given)");
-    pw_log(PW_LOG_WARN, "%s", l->base.why);
+    snprintf(out->reason, sizeof(out->reason), "%s",
+             cJSON_IsString(why) ? why->valuestring : "(no reason given)");
   }
   cJSON_Delete(j);
+  return rc;
+}
+
+/* Reads a provisioned-concurrency config reply into l->now. */
+static int parse_config(struct lambda *l) {
+  struct act_lambda_pc pc;
+  int rc = act_lambda_parse_config(pw_buf_str(&l->resp.body),
+                                   l->resp.body.len, &pc);
   if(rc) {
     act_why(&l->base, "lambda %s:%s: the "
              "provisioned-concurrency reply is not the documented JSON",
              l->function, l->qualifier);
     return rc;
   }
-  l->now = r;
+  if(pc.status == ST_FAILED) {
+    act_why(&l->base, "lambda %s:%s: allocation FAILED: %s", l->function,
+            l->qualifier, pc.reason);
+    pw_log(PW_LOG_WARN, "%s", l->base.why);
+  }
+  l->now = (struct reading){1, pc.requested, pc.allocated, pc.available,
+                            pc.status, pw_clock_mono_ms()};
   return 0;
 }
 
@@ -203,7 +229,7 @@ static void pc_path(const struct lambda *l, char *out, size_t len) {
            l->function);
 }
 
-static int read_config(struct lambda *l) {
+static int read_config_once(struct lambda *l) {
   char path[256], query[300];
   pc_path(l, path, sizeof(path));
   snprintf(query, sizeof(query), "Qualifier=%s", l->qualifier);
@@ -224,11 +250,25 @@ static int read_config(struct lambda *l) {
   return fail(l, "GetProvisionedConcurrencyConfig");
 }
 
+/* Reads the config; a failure keeps the last reading, marked stale. */
+static int read_config(struct lambda *l) {
+  int rc = read_config_once(l);
+  l->stale = rc != 0;
+  return rc;
+}
+
+/* What is there as far as known: the last reading, ACT_F_STALE when the
+ * last read failed, -1 when nothing was ever read. */
 static void fill(const struct lambda *l, struct act_capacity *out) {
   const struct reading *r = &l->now;
+  if(!r->have) {
+    *out = (struct act_capacity){-1, -1, -1, ACT_F_STALE};
+    return;
+  }
   *out = (struct act_capacity){r->requested, r->allocated, r->available,
-                               r->status == ST_IN_PROGRESS ? ACT_F_PENDING
-                                                           : 0u};
+                               (r->status == ST_IN_PROGRESS ? ACT_F_PENDING
+                                                            : 0u) |
+                               (l->stale ? ACT_F_STALE : 0u)};
 }
 
 static int refresh(struct lambda *l) {
@@ -243,36 +283,57 @@ static int refresh(struct lambda *l) {
 static int lambda_get(struct act *a, struct act_capacity *out) {
   struct lambda *l = (struct lambda *)a;
   int rc = refresh(l);
-  if(rc) {
-    *out = (struct act_capacity){-1, -1, -1, 0};
-    return rc;
-  }
   fill(l, out);
-  return 0;
-}
-
-static cJSON *reply_json(const struct lambda *l) {
-  return cJSON_ParseWithLength(pw_buf_str(&l->resp.body), l->resp.body.len);
+  return rc;
 }
 
 /* Does the alias route between versions?  Versions never do. */
+int act_lambda_parse_alias(const char *body, size_t len, int *weighted) {
+  cJSON *j = cJSON_ParseWithLength(body, len);
+  const cJSON *rcfg = cJSON_GetObjectItemCaseSensitive(j, "RoutingConfig");
+  const cJSON *w = cJSON_GetObjectItemCaseSensitive(
+    rcfg, "AdditionalVersionWeights");
+  int rc = cJSON_IsObject(j) ? 0 : PW_EPARSE;
+  *weighted = cJSON_IsObject(w) && w->child != NULL;
+  cJSON_Delete(j);
+  return rc;
+}
+
+/* Does the alias route between versions?  Versions never do.  On failure
+ * l->weighted keeps what it was. */
 static int read_alias(struct lambda *l) {
   char path[512];
-  l->weighted = 0;
-  if(strspn(l->qualifier, "0123456789") == strlen(l->qualifier))
+  int weighted = 0;
+  if(strspn(l->qualifier, "0123456789") == strlen(l->qualifier)) {
+    l->weighted = 0;
     return 0;
+  }
   snprintf(path, sizeof(path), "/2015-03-31/functions/%s/aliases/%s",
            l->function, l->qualifier);
   int rc = call(l, "GetAlias", "GET", path, NULL, NULL);
   if(rc || l->resp.status != 200)
     return rc ? rc : fail(l, "GetAlias");
-  cJSON *j = reply_json(l);
-  const cJSON *rcfg = cJSON_GetObjectItemCaseSensitive(j, "RoutingConfig");
-  const cJSON *w = cJSON_GetObjectItemCaseSensitive(
-    rcfg, "AdditionalVersionWeights");
-  l->weighted = cJSON_IsObject(w) && w->child != NULL;
-  cJSON_Delete(j);
+  rc = act_lambda_parse_alias(pw_buf_str(&l->resp.body), l->resp.body.len,
+                              &weighted);
+  if(rc) {
+    act_why(&l->base, "lambda GetAlias %s:%s: the reply is not the "
+            "documented JSON", l->function, l->qualifier);
+    return rc;
+  }
+  l->weighted = weighted;
   return 0;
+}
+
+int act_lambda_parse_reserved(const char *body, size_t len, long *reserved) {
+  cJSON *j = cJSON_ParseWithLength(body, len);
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+    j, "ReservedConcurrentExecutions");
+  *reserved = -1;
+  int rc = cJSON_IsObject(j) ? 0 : PW_EPARSE;
+  if(rc == 0 && v)
+    rc = act_json_count(j, "ReservedConcurrentExecutions", 0, reserved);
+  cJSON_Delete(j);
+  return rc;
 }
 
 /* ReservedConcurrentExecutions, or -1 when the function has none. */
@@ -283,13 +344,18 @@ static int read_reserved(struct lambda *l, long *out) {
   int rc = call(l, "GetFunctionConcurrency", "GET", path, NULL, NULL);
   if(rc || l->resp.status != 200)
     return rc ? rc : fail(l, "GetFunctionConcurrency");
-  cJSON *j = reply_json(l);
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-    j, "ReservedConcurrentExecutions");
-  *out = -1;
-  rc = cJSON_IsObject(j) ? 0 : PW_EPARSE;
-  if(rc == 0 && v)
-    rc = act_json_count(j, "ReservedConcurrentExecutions", 0, out);
+  return act_lambda_parse_reserved(pw_buf_str(&l->resp.body),
+                                   l->resp.body.len, out);
+}
+
+int act_lambda_parse_unreserved(const char *body, size_t len, long *out) {
+  cJSON *j = cJSON_ParseWithLength(body, len);
+  const cJSON *lim = cJSON_GetObjectItemCaseSensitive(j, "AccountLimit");
+  int rc = cJSON_IsObject(lim) &&
+           cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(
+             lim, "UnreservedConcurrentExecutions"))
+             ? act_json_count(lim, "UnreservedConcurrentExecutions", 0, out)
+             : PW_EPARSE;
   cJSON_Delete(j);
   return rc;
 }
@@ -299,20 +365,14 @@ static int read_unreserved(struct lambda *l, long *out) {
                 NULL, NULL);
   if(rc || l->resp.status != 200)
     return rc ? rc : fail(l, "GetAccountSettings");
-  cJSON *j = reply_json(l);
-  const cJSON *lim = cJSON_GetObjectItemCaseSensitive(j, "AccountLimit");
-  rc = cJSON_IsObject(lim) &&
-       cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(
-         lim, "UnreservedConcurrentExecutions"))
-         ? act_json_count(lim, "UnreservedConcurrentExecutions", 0, out)
-         : PW_EPARSE;
-  cJSON_Delete(j);
-  return rc;
+  return act_lambda_parse_unreserved(pw_buf_str(&l->resp.body),
+                                     l->resp.body.len, out);
 }
 
 /* Adds up what the function's other aliases and versions request. */
-static int sum_list_page(struct lambda *l, const cJSON *items, long *others) {
-  size_t ql = strlen(l->qualifier);
+static int sum_list_page(const char *qualifier, const cJSON *items,
+                         long *others) {
+  size_t ql = strlen(qualifier);
   const cJSON *it;
   cJSON_ArrayForEach(it, items) {
     const cJSON *arn = cJSON_GetObjectItemCaseSensitive(it, "FunctionArn");
@@ -322,11 +382,29 @@ static int sum_list_page(struct lambda *l, const cJSON *items, long *others) {
       return PW_EPARSE;
     size_t n = strlen(arn->valuestring);
     const char *tail = arn->valuestring + (n > ql ? n - ql : 0);
-    int mine = n > ql && tail[-1] == ':' && strcmp(tail, l->qualifier) == 0;
+    int mine = n > ql && tail[-1] == ':' && strcmp(tail, qualifier) == 0;
+    /* Each count is at most 1e9 and a page holds at most 50: no overflow
+     * within the 100 pages read_others takes. */
     if(!mine)
       *others += req;
   }
   return 0;
+}
+
+int act_lambda_parse_list(const char *body, size_t len,
+                          const char *qualifier, long *others, char **next) {
+  cJSON *j = cJSON_ParseWithLength(body, len);
+  const cJSON *items = cJSON_GetObjectItemCaseSensitive(
+    j, "ProvisionedConcurrencyConfigs");
+  const cJSON *nx = cJSON_GetObjectItemCaseSensitive(j, "NextMarker");
+  int rc = cJSON_IsArray(items) ? sum_list_page(qualifier, items, others)
+                                : PW_EPARSE;
+  *next = NULL;
+  if(rc == 0 && cJSON_IsString(nx) && *nx->valuestring &&
+     !(*next = pw_strdup(nx->valuestring)))
+    rc = PW_ENOMEM;
+  cJSON_Delete(j);
+  return rc;
 }
 
 static int read_others(struct lambda *l, long *others) {
@@ -356,17 +434,9 @@ static int read_others(struct lambda *l, long *others) {
       rc = fail(l, "ListProvisionedConcurrencyConfigs");
       break;
     }
-    cJSON *j = reply_json(l);
-    const cJSON *items = cJSON_GetObjectItemCaseSensitive(
-      j, "ProvisionedConcurrencyConfigs");
-    const cJSON *next = cJSON_GetObjectItemCaseSensitive(j, "NextMarker");
-    rc = cJSON_IsArray(items) ? sum_list_page(l, items, others) : PW_EPARSE;
     pw_free(marker);
-    marker = NULL;
-    if(rc == 0 && cJSON_IsString(next) && *next->valuestring &&
-       !(marker = pw_strdup(next->valuestring)))
-      rc = PW_ENOMEM;
-    cJSON_Delete(j);
+    rc = act_lambda_parse_list(pw_buf_str(&l->resp.body), l->resp.body.len,
+                               l->qualifier, others, &marker);
     if(!marker)
       break;
   }
@@ -375,12 +445,14 @@ static int read_others(struct lambda *l, long *others) {
   return rc;
 }
 
+/* The concurrency limits, apart from the alias: a GetAlias that fails
+ * must not skip them (a reserved concurrency of 3 must still cut 4). */
 static int read_limits(struct lambda *l) {
   long reserved = -1, unreserved = 0, others = 0;
-  int rc = read_alias(l);
-  if(rc == 0)
-    rc = read_reserved(l, &reserved);
-  if(rc == 0)
+  int rc = read_reserved(l, &reserved);
+  /* The account's unreserved concurrency bounds only a function without
+   * a reservation of its own. */
+  if(rc == 0 && reserved < 0)
     rc = read_unreserved(l, &unreserved);
   if(rc == 0)
     rc = read_others(l, &others);
@@ -404,40 +476,74 @@ static int read_limits(struct lambda *l) {
   return 0;
 }
 
+/* Reads what AWS would accept when due: the alias every plan until it
+ * could be read, the limits every limits_ms.  AWS still checks both
+ * itself; an unreadable one must not stop a scale-up, so a failure is
+ * logged and the plan goes on with what is known. */
+static int refresh_limits(struct lambda *l) {
+  int due = !l->have_limits ||
+            pw_clock_mono_ms() - l->limits_at_ms >= (double)l->limits_ms;
+  int rc;
+  if(due || !l->alias_known) {
+    rc = read_alias(l);
+    if(rc == PW_ENOMEM)
+      return rc;
+    l->alias_known = rc == 0;
+    if(rc)
+      pw_logf(PW_LOG_WARN, PW_LF(PW_LF_STR("error", l->base.why)),
+              "lambda: going on without the weighted-alias check");
+  }
+  if(due) {
+    rc = read_limits(l);
+    if(rc == PW_ENOMEM)
+      return rc;
+    if(rc)
+      pw_logf(PW_LOG_WARN, PW_LF(PW_LF_STR("error", l->base.why)),
+              "lambda: going on without the concurrency limit check");
+  }
+  return 0;
+}
+
+/* Sets ACT_F_DEFERRED when a Put would meet a change still IN_PROGRESS:
+ * AWS answers it with 409, so it waits for READY.  A Delete (0) is sent:
+ * it ends the allocation, and a 409 to it is deferred in set(). */
+static void defer(struct lambda *l, long send, unsigned *flags) {
+  char before[sizeof(l->base.why)];
+  if(!l->now.have || l->now.status != ST_IN_PROGRESS || send == 0 ||
+     send == l->now.requested)
+    return;
+  *flags |= ACT_F_DEFERRED;
+  snprintf(before, sizeof(before), "%s", l->base.why);
+  act_why(&l->base, "%s%slambda %s:%s: %ld waits until the change to %ld, "
+          "IN_PROGRESS, is READY", before, before[0] ? "; " : "",
+          l->function, l->qualifier, send, l->now.requested);
+}
+
 static int lambda_plan(struct act *a, long desired, long *send,
                        unsigned *flags) {
   struct lambda *l = (struct lambda *)a;
   *send = desired;
   if(desired < 0)
     return PW_EINVAL;
-  if(!l->have_limits || pw_clock_mono_ms() - l->limits_at_ms >=
-                          (double)l->limits_ms) {
-    int rc = read_limits(l);
-    if(rc == PW_ENOMEM)
-      return rc;
-    if(rc) {
-      /* AWS still checks the limits itself; an unreadable limit must not
-       * stop a scale-up.  Say so and go on with what is known. */
-      pw_log(PW_LOG_WARN, "%s; going on without the limit check",
-             l->base.why);
-      if(!l->have_limits)
-        return 0;
-    }
-  }
+  int rc = refresh_limits(l);
+  if(rc)
+    return rc;
   if(l->weighted) {
     act_why(a, "lambda %s:%s: the alias routes "
              "between versions; AWS refuses provisioned concurrency on a "
              "weighted alias", l->function, l->qualifier);
     *flags |= ACT_F_REFUSED;
+    act_refusal_log(a, pw_clock_mono_ms());
     return PW_EREFUSED;
   }
-  if(desired > l->limit) {
+  if(l->have_limits && desired > l->limit) {
     *send = l->limit;
     *flags |= ACT_F_LIMITED;
     act_why(a, "lambda %s:%s: %ld cut to %ld, the "
              "most AWS accepts (%s)", l->function, l->qualifier, desired,
              l->limit, l->limit_text);
   }
+  defer(l, *send, flags);
   return 0;
 }
 
@@ -474,24 +580,24 @@ static int write_config(struct lambda *l, long n) {
 static int lambda_set(struct act *a, long desired, struct act_capacity *out) {
   struct lambda *l = (struct lambda *)a;
   unsigned flags = 0;
-  long send;
-  a->why[0] = '\0';
+  long send = desired;
   int rc = refresh(l);
   if(rc == 0)
     rc = act_plan(a, desired, &send, &flags);
-  if(rc == 0 && l->now.requested == send && l->now.status != ST_FAILED) {
-    fill(l, out);
-    out->flags |= flags | ACT_F_UNCHANGED;
-    return 0;
+  if(rc == 0 && !(flags & ACT_F_DEFERRED)) {
+    if(l->now.requested == send && l->now.status != ST_FAILED)
+      flags |= ACT_F_UNCHANGED;
+    else
+      rc = write_config(l, send);
   }
-  if(rc == 0)
-    rc = write_config(l, send);
-  if(rc == PW_EBUSY)
-    flags |= ACT_F_PENDING;
-  if(l->now.have)
-    fill(l, out);
-  else
-    *out = (struct act_capacity){-1, -1, -1, 0};
+  if(rc == PW_EBUSY) {
+    /* 409: another change is being applied.  Not an error: the request
+     * waits, and the config is read again next time. */
+    rc = 0;
+    flags |= ACT_F_DEFERRED | ACT_F_PENDING;
+    l->now.at_ms = -1e18;
+  }
+  fill(l, out);
   out->flags |= flags;
   if(rc && rc != PW_EREFUSED)
     l->now.at_ms = -1e18;  /* read it again next time */

@@ -323,11 +323,20 @@ static void take_creds(struct pw_aws *a, char *id, char *sk, char *tok,
   a->expires_ms = exp_ms;
 }
 
-static int sts_parse(struct pw_aws *a, const struct pw_http_resp *r,
-                     char *err, size_t errlen) {
+void pw_aws_creds_cleanup(struct pw_aws_creds *c) {
+  if(c->secret)
+    memset(c->secret, 0, strlen(c->secret));
+  pw_free(c->key_id);
+  pw_free(c->secret);
+  pw_free(c->token);
+  *c = (struct pw_aws_creds){NULL, NULL, NULL, 0};
+}
+
+int pw_aws_parse_sts(const char *xml, struct pw_aws_creds *out, char *err,
+                     size_t errlen) {
   char *id = NULL, *sk = NULL, *tok = NULL, *exp = NULL;
   int64_t exp_ms = 0;
-  const char *xml = pw_buf_str(&r->body);
+  *out = (struct pw_aws_creds){NULL, NULL, NULL, 0};
   int rc = xml_text(xml, "AccessKeyId", &id);
   if(rc == 0)
     rc = xml_text(xml, "SecretAccessKey", &sk);
@@ -346,8 +355,17 @@ static int sts_parse(struct pw_aws *a, const struct pw_http_resp *r,
     pw_free(tok);
     return rc == PW_ENOMEM ? rc : PW_EPARSE;
   }
-  take_creds(a, id, sk, tok, exp_ms);
+  *out = (struct pw_aws_creds){id, sk, tok, exp_ms};
   return 0;
+}
+
+static int sts_parse(struct pw_aws *a, const struct pw_http_resp *r,
+                     char *err, size_t errlen) {
+  struct pw_aws_creds c;
+  int rc = pw_aws_parse_sts(pw_buf_str(&r->body), &c, err, errlen);
+  if(rc == 0)
+    take_creds(a, c.key_id, c.secret, c.token, c.expires_ms);
+  return rc;
 }
 
 /* STS errors worth another try: botocore retries IDPCommunicationError,
@@ -442,9 +460,10 @@ static int refresh_web_identity(struct pw_aws *a, char *err,
   return rc;
 }
 
-static int container_parse(struct pw_aws *a, const struct pw_http_resp *r,
-                           char *err, size_t errlen) {
-  cJSON *j = cJSON_ParseWithLength(r->body.p ? r->body.p : "", r->body.len);
+int pw_aws_parse_container(const char *body, size_t len,
+                           struct pw_aws_creds *out, char *err,
+                           size_t errlen) {
+  cJSON *j = cJSON_ParseWithLength(body ? body : "", len);
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "AccessKeyId");
   const cJSON *sk = cJSON_GetObjectItemCaseSensitive(j, "SecretAccessKey");
   const cJSON *tok = cJSON_GetObjectItemCaseSensitive(j, "Token");
@@ -465,12 +484,22 @@ static int container_parse(struct pw_aws *a, const struct pw_http_resp *r,
       pw_free(i);
       pw_free(s);
       pw_free(t);
+      snprintf(err, errlen, "out of memory");
       rc = PW_ENOMEM;
     } else {
-      take_creds(a, i, s, t, exp_ms);
+      *out = (struct pw_aws_creds){i, s, t, exp_ms};
     }
   }
   cJSON_Delete(j);
+  return rc;
+}
+
+static int container_parse(struct pw_aws *a, const struct pw_http_resp *r,
+                           char *err, size_t errlen) {
+  struct pw_aws_creds c;
+  int rc = pw_aws_parse_container(r->body.p, r->body.len, &c, err, errlen);
+  if(rc == 0)
+    take_creds(a, c.key_id, c.secret, c.token, c.expires_ms);
   return rc;
 }
 

@@ -71,6 +71,35 @@ void pw_aws_signing_cleanup(struct pw_aws_signing *s);
 void pw_aws_signing_apply(const struct pw_aws_signing *s,
                           struct pw_http_req *req);
 
+/* Temporary credentials read from a reply; the caller owns the strings
+ * and frees them with pw_aws_creds_cleanup() (which wipes the secret). */
+struct pw_aws_creds {
+  char *key_id;
+  char *secret;
+  char *token;              /* NULL when the reply has none */
+  int64_t expires_ms;       /* 0 when the reply gives no expiration */
+};
+
+void pw_aws_creds_cleanup(struct pw_aws_creds *c);
+
+/*
+ * Parses a 200 reply of STS AssumeRoleWithWebIdentity (xml, any bytes up
+ * to a NUL terminator) into *out.  0, or PW_EPARSE with err saying what
+ * is missing (never the secret), or PW_ENOMEM.  Thread-safe; the entry
+ * point of the reply for the fuzz harness too.
+ */
+int pw_aws_parse_sts(const char *xml, struct pw_aws_creds *out, char *err,
+                     size_t errlen) PW_WUR;
+
+/*
+ * Parses a 200 reply of the container credential endpoint (body[len], any
+ * bytes; body may be NULL when len is 0) into *out.  Same returns as
+ * pw_aws_parse_sts().
+ */
+int pw_aws_parse_container(const char *body, size_t len,
+                           struct pw_aws_creds *out, char *err,
+                           size_t errlen) PW_WUR;
+
 /* Counters for tests and metrics: credential fetches made, and failed. */
 long pw_aws_refreshes(const struct pw_aws *a);
 

@@ -224,3 +224,66 @@ if "$PY" -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))'
 else
   ok "IPv6 service host # skip: no IPv6 loopback here"
 fi
+
+# 8. Issue #12 item 11: refusals logged once per distinct message, the
+# last reading kept after a read error, a dry run's 401 logged.  The
+# IPv4 server again (section 7 may have started another).
+PORT=$(cat "$T/k8s.port")
+warns() {  # warns FILE TEXT: how many warn log lines hold TEXT
+  grep '"level":"warn"' "$1" | grep -c -- "$2"
+}
+ctl '{"fail": [{"op": "PATCH hpa", "status": 422, "count": 2, "message": "spec.minReplicas: Invalid value: first"}, {"op": "PATCH hpa", "status": 422, "count": 1, "message": "spec.minReplicas: Invalid value: second"}]}'
+inc "$TOOLS/act_script" k8s hpa-min-replicas prod api-hpa set:8 set:8 set:8 \
+  >"$T/r1" 2>&1
+check "422: logged at warn with the API's message, once per distinct one" \
+  [ "$(grep -c '^set:8 rc=refused' "$T/r1")" = 3 -a \
+    "$(warns "$T/r1" 'Invalid value: first')" = 1 -a \
+    "$(warns "$T/r1" 'Invalid value: second')" = 1 ]
+inc "$TOOLS/act_script" k8s replicas prod api set:4 set:4 set:4 >"$T/r2" 2>&1
+check "an HPA in the way: refused three times, logged at warn once" \
+  [ "$(grep -c '^set:4 rc=refused' "$T/r2")" = 3 -a \
+    "$(warns "$T/r2" 'HPA prod/api-hpa')" = 1 ]
+check "no token in the logs" sh -c "! grep -q token-two '$T/r1' '$T/r2'"
+
+cat >"$T/fault-get.sh" <<SH
+curl -s --cacert "$T/ca.crt" -H "Authorization: Bearer \$(cat "$T/server-token")" \
+  -X POST "https://127.0.0.1:$PORT/_control" \
+  -d '{"fail": [{"op": "GET deployments", "status": 403, "count": 1, "reason": "Forbidden", "message": "denied"}]}' >/dev/null
+SH
+inc "$TOOLS/act_script" k8s replicas prod web get run:"$T/fault-get.sh" get \
+  run:"$T/fault-get.sh" set:3 get >"$T/r3" 2>&1
+r=$(field requested "$T/r3" 1)
+check "a failed read: the last reading, flagged stale (S), not -1" \
+  sh -c "grep -q '^get rc=not authorised requested=$r current=[0-9]* ready=[0-9]* flags=[A-Z]*S.* HTTP 403 Forbidden: denied' '$T/r3' && \
+         grep -q '^set:3 rc=not authorised requested=$r current=[0-9]* ready=[0-9]* flags=[A-Z]*S' '$T/r3' && \
+         grep -q '^get rc=ok requested=$r .*flags=[A-Z]* why=\$' '$T/r3'"
+
+echo "not-the-token" >"$T/sa-bad/token"
+inc K8S_SA_DIR="$T/sa-bad" "$TOOLS/act_script" --dry-run k8s replicas prod web \
+  set:3 >"$T/r4" 2>&1
+check "dry run, 401: what is known (nothing, -1, stale) and the API's reason" \
+  grep -q '^set:3 rc=not authorised requested=-1 current=-1 ready=-1 flags=S why=kubernetes .*HTTP 401 Unauthorized' "$T/r4"
+P=${PREWARM:-build/prewarm}
+cat >"$T/kc-bad" <<YAML
+apiVersion: v1
+kind: Config
+current-context: t
+contexts: [{name: t, context: {cluster: c, user: u, namespace: prod}}]
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:$PORT", certificate-authority: $T/ca.crt}}]
+users: [{name: u, user: {token: not-the-token}}]
+YAML
+cat >"$T/run-bad.yaml" <<YAML
+listen: 127.0.0.1:0
+targets:
+- name: web
+  step: 60s
+  source: {demo: {days: 21}}
+  actuator:
+    kubernetes: {mode: replicas, namespace: prod, name: web, kubeconfig: $T/kc-bad}
+  policy: {unit_capacity: 1000, warmup: 120s, min: 2, max: 50}
+YAML
+"$P" run --config "$T/run-bad.yaml" --once --dry-run >"$T/r5.json" 2>"$T/r5.err"
+rc=$?
+check "run --dry-run, 401: exit 1 and a warn line with the API's reason" \
+  sh -c "[ $rc = 1 ] && grep '\"level\":\"warn\"' '$T/r5.err' | grep -q '401 Unauthorized' && \
+         ! grep -q not-the-token '$T/r5.err' '$T/r5.json'"

@@ -95,11 +95,13 @@ check "a weighted alias is refused without a put" \
 lam "$TOOLS/act_script" lambda api '$LATEST' set:3 >"$T/o5" 2>&1
 check "\$LATEST is refused at start" grep -q 'init rc=.*\$LATEST' "$T/o5"
 
-# 4. 409 while in progress, then fine once ready.
+# 4. A change while one is in progress waits for READY (no Put, no 409),
+# then goes through.
 lam "$TOOLS/act_script" lambda api 1 set:2 set:4 until-ready:2:5000 set:4 \
   until-ready:4:5000 set:0 >"$T/o6" 2>&1
-check "a change while one is in progress is busy (409), kept for next tick" \
-  grep -q '^set:4 rc=a change is still in progress requested=2 .*flags=P ' "$T/o6"
+check "a change while one is in progress is not sent: pending, no 409" \
+  sh -c "grep -q '^set:4 rc=ok requested=2 .*flags=PD .*4 waits until the change to 2' '$T/o6' && \
+         [ $(ops PutProvisionedConcurrencyConfig 409) = 0 ]"
 check "after READY the change goes through" \
   grep -q '^until-ready:4:5000 rc=ok requested=4 current=4 ready=4' "$T/o6"
 
@@ -217,3 +219,89 @@ lam AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:1 "$TOOLS/act_script" lambda api li
   >"$T/o17" 2>&1
 check "no server: an I/O error naming the connection" \
   grep -q '^get rc=input/output error .*Lambda\|^get rc=input/output error .*127.0.0.1' "$T/o17"
+
+# 10. Issue #12 item 11: pending, refusals logged once, limits without
+# GetAlias, the last reading kept after a read error, dry-run reports.
+cat >"$T/state2.json" <<JSON
+{"region": "eu-west-1", "unreserved": 150, "in_progress_s": 0.6,
+ "keys": {"AKIDTEST": {"secret": "s3cr3t-KEY"}},
+ "functions": {
+   "small": {"reserved": 3, "aliases": {"live": {}}, "versions": ["1"],
+             "pc": {}},
+   "web": {"aliases": {"live": {}, "split": {"weights": {"2": 0.5}}},
+           "versions": ["1"],
+           "pc": {"live": {"requested": 2, "allocated": 2, "available": 2,
+                           "status": "READY", "modified": 0,
+                           "ready_at": 0}}}}}
+JSON
+start_server aws2 "$SERVERS/aws_server.py" "$T/state2.json" "$T/log2.jsonl"
+URL2="http://127.0.0.1:$PORT"
+lam2() {
+  env -i PATH="$PATH" AWS_REGION=eu-west-1 AWS_ENDPOINT_URL_LAMBDA="$URL2" \
+    AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=s3cr3t-KEY "$@"
+}
+fault2() { curl -s -X POST "$URL2/_control" -d "{\"fail\": [$1]}" >/dev/null; }
+ops2() {  # ops2 OP [STATUS]
+  "$PY" -c '
+import json, sys
+print(sum(1 for l in open(sys.argv[1]) for e in [json.loads(l)]
+          if e["op"] == sys.argv[2] and (len(sys.argv) < 4 or e["status"] == int(sys.argv[3]))))
+' "$T/log2.jsonl" "$@"
+}
+warns() {  # warns FILE TEXT: how many warn log lines hold TEXT
+  grep '"level":"warn"' "$1" | grep -c -- "$2"
+}
+
+# A 409 from the Put is pending too, not an error.
+fault2 '{"op": "PutProvisionedConcurrencyConfig", "status": 409, "count": 1}'
+lam2 "$TOOLS/act_script" lambda web live set:3 >"$T/p1" 2>&1
+check "a 409 from the put: pending (deferred), not an error" \
+  grep -q '^set:3 rc=ok requested=2 .*flags=[A-Z]*D.* HTTP 409 ResourceConflictException' "$T/p1"
+
+# Refusals are logged at warn with AWS's message, once per distinct one.
+lam2 "$TOOLS/act_script" lambda web split set:3 set:3 set:3 >"$T/p2" 2>&1
+check "a weighted alias: refused three times, logged at warn once" \
+  [ "$(grep -c '^set:3 rc=refused' "$T/p2")" = 3 -a \
+    "$(warns "$T/p2" 'weighted alias')" = 1 ]
+fault2 '{"op": "PutProvisionedConcurrencyConfig", "status": 400, "count": 3, "code": "InvalidParameterValueException", "message": "Refused for reason one"}, {"op": "PutProvisionedConcurrencyConfig", "status": 400, "count": 1, "code": "InvalidParameterValueException", "message": "Refused for reason two"}'
+lam2 ACT_REFRESH_MS=1 "$TOOLS/act_script" lambda web live set:1 set:1 set:1 \
+  set:1 >"$T/p3" 2>&1
+check "a 400 from the put: logged once per distinct message, AWS's own text" \
+  [ "$(grep -c '^set:1 rc=refused' "$T/p3")" = 4 -a \
+    "$(warns "$T/p3" 'reason one')" = 1 -a "$(warns "$T/p3" 'reason two')" = 1 ]
+check "no secret in the refusal logs" sh -c "! grep -q s3cr3t-KEY '$T/p3'"
+
+# GetAlias failing does not skip the concurrency limits: 4 is cut to the
+# reserved 3, and no put is refused.
+fault2 '{"op": "GetAlias", "status": 403, "count": 1, "code": "AccessDeniedException", "message": "not allowed to GetAlias"}'
+refused=$(ops2 PutProvisionedConcurrencyConfig 400)
+lam2 "$TOOLS/act_script" lambda small live set:4 >"$T/p4" 2>&1
+check "GetAlias denied: the limits are still read, 4 cut to the reserved 3" \
+  sh -c "grep -q '^set:4 rc=ok requested=3 .*flags=L' '$T/p4' && \
+         [ $(ops2 PutProvisionedConcurrencyConfig 400) = $refused ]"
+check "GetAlias denied: logged at warn with AWS's message" \
+  [ "$(warns "$T/p4" 'not allowed to GetAlias')" -ge 1 ]
+
+# A read error keeps the last reading, flagged stale, never -1.
+cat >"$T/fault-get.sh" <<SH
+curl -s -X POST "$URL2/_control" -d '{"fail": [{"op": "GetProvisionedConcurrencyConfig", "status": 403, "count": 1, "code": "AccessDeniedException", "message": "denied"}]}' >/dev/null
+SH
+lam2 ACT_REFRESH_MS=1 "$TOOLS/act_script" lambda web live get \
+  run:"$T/fault-get.sh" sleep:5 get sleep:5 get >"$T/p5" 2>&1
+check "a failed read: the last reading, flagged stale (S), not -1" \
+  sh -c "grep -q '^get rc=not authorised requested=2 current=2 ready=2 flags=S ' '$T/p5' && \
+         [ \$(grep -c '^get rc=ok requested=2 current=2 ready=2 flags= ' '$T/p5') = 2 ]"
+
+# A dry run with a wrong secret reports the call that failed first (the
+# config read, as the real set does) with AWS's reason.
+lam2 AWS_SECRET_ACCESS_KEY=wrong-secret-value "$TOOLS/act_script" --dry-run \
+  lambda web live set:3 >"$T/p6" 2>&1
+check "dry run, 403 on every call: the first one named, with AWS's reason" \
+  grep -q '^set:3 rc=not authorised requested=-1 .*flags=S why=lambda GetProvisionedConcurrencyConfig web:live: HTTP 403 InvalidSignatureException' "$T/p6"
+
+# The explanation of a failure does not outlive a later success.
+lam2 ACT_REFRESH_MS=1 "$TOOLS/act_script" --dry-run lambda web live \
+  run:"$T/fault-get.sh" set:3 sleep:5 set:3 >"$T/p7" 2>&1
+check "dry run: an error's text is gone after the next success" \
+  sh -c "grep -q '^set:3 rc=not authorised .*denied' '$T/p7' && \
+         grep -q '^set:3 rc=ok requested=2 .*why=\$' '$T/p7'"

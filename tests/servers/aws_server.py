@@ -15,7 +15,8 @@ Usage: aws_server.py STATE.json LOG.jsonl PORTFILE
 STATE holds the functions, accounts and credentials (see tests/integration).
 Each request is appended to LOG as one JSON line.  POST /_control (unsigned)
 injects faults: {"fail": [{"op": NAME, "status": N, "count": K,
-"retry_after": S, "delay_s": D}]}.
+"retry_after": S, "delay_s": D, "code": C, "message": M}]} (code and
+message are optional: the error code and text of the reply).
 """
 import base64
 import datetime
@@ -394,7 +395,8 @@ class Handler(BaseHTTPRequestHandler):
                             500: "ServiceException",
                             409: "ResourceConflictException"}.get(
                                 f["status"], "ServiceException")
-                    raise aws_error(f["status"], code, "injected", h)
+                    raise aws_error(f["status"], f.get("code", code),
+                                    f.get("message", "injected"), h)
             with LOCK:
                 op, status, out = lambda_op(self.command, url.path, query,
                                             body)

@@ -18,6 +18,7 @@ MicroTime with exactly six fractional digits (400 otherwise).
 Usage: k8s_server.py STATE.json LOG.jsonl CERT KEY CA TOKENFILE HOST PORTFILE
 POST /_control (with a valid token) injects faults:
 {"fail": [{"op": "PATCH scale", "status": 409, "count": 1, "retry_after": 1}]}
+("reason" and "message" may be given too: the Status object's fields).
 Pods become ready "ready_s" seconds after a scale (STATE).
 """
 import json
@@ -311,7 +312,8 @@ class Handler(BaseHTTPRequestHandler):
                         reason = {409: "Conflict", 422: "Invalid",
                                   429: "TooManyRequests",
                                   500: "InternalError"}.get(f["status"], "x")
-                        raise Reply(f["status"], reason, "injected", h)
+                        raise Reply(f["status"], f.get("reason", reason),
+                                    f.get("message", "injected"), h)
                 op, (status, out) = route(self.command, path, body,
                                           self.headers.get("Content-Type"))
         except Reply as r:

@@ -11,6 +11,8 @@
  * the default; K8S_KUBECONFIG and K8S_SA_DIR set the kubeconfig path and
  * the service-account folder.  Each step prints one line:
  *   STEP rc=CODE requested=R current=C ready=Y flags=F why=TEXT
+ * with F made of L (limited), R (refused), P (pending), U (unchanged),
+ * D (deferred: waits for an earlier change) and S (stale reading).
  * Configuration comes from the environment, as in production.
  */
 #include <stdio.h>
@@ -30,12 +32,14 @@ static long env_long(const char *name, long dflt) {
 
 static void show(const char *step, int rc, const struct act *a,
                  const struct act_capacity *c) {
-  printf("%s rc=%s requested=%ld current=%ld ready=%ld flags=%s%s%s%s "
+  printf("%s rc=%s requested=%ld current=%ld ready=%ld flags=%s%s%s%s%s%s "
          "why=%s\n", step, rc ? pw_strerror(rc) : "ok", c->requested,
          c->current, c->ready, c->flags & ACT_F_LIMITED ? "L" : "",
          c->flags & ACT_F_REFUSED ? "R" : "", c->flags & ACT_F_PENDING ? "P"
                                                                        : "",
-         c->flags & ACT_F_UNCHANGED ? "U" : "", a->why);
+         c->flags & ACT_F_UNCHANGED ? "U" : "",
+         c->flags & ACT_F_DEFERRED ? "D" : "",
+         c->flags & ACT_F_STALE ? "S" : "", a->why);
   fflush(stdout);
 }
 

@@ -102,6 +102,42 @@ static void records_limits_and_refusals(void **state) {
   act_free(&d);
 }
 
+/* A plan that fails as a 401 would; it also says why it failed only
+ * while failing, as every call starts afresh. */
+static int denied_plan(struct act *a, long desired, long *send,
+                       unsigned *flags) {
+  (void)flags;
+  *send = desired;
+  if(desired == 401) {
+    snprintf(a->why, sizeof(a->why), "HTTP 401 Unauthorized");
+    return PW_EAUTH;
+  }
+  return 0;
+}
+
+static const struct act_ops denied_ops = {"denied", watch_get, denied_plan,
+                                          watch_set, watch_free};
+
+/* A failure still says what is there (the daemon takes an untouched
+ * capacity for "not the leader"), and its text goes with the next
+ * success. */
+static void failures_fill_the_capacity(void **state) {
+  (void)state;
+  struct watch *w = pw_calloc(1, sizeof(*w));
+  struct act *d = NULL;
+  struct act_capacity c = {-2, -1, -1, 0};
+  w->base.ops = &denied_ops;
+  ASSERT_OK(act_dryrun_new(&w->base, &d));
+  assert_int_equal(act_set(d, 401, &c), PW_EAUTH);
+  assert_int_equal(c.requested, 7);
+  assert_int_equal(c.ready, 6);
+  assert_string_equal(d->why, "HTTP 401 Unauthorized");
+  ASSERT_OK(act_set(d, 3, &c));
+  assert_string_equal(d->why, "");
+  assert_int_equal(w->sets, 0);
+  act_free(&d);
+}
+
 static void alone_it_reports_what_it_would_ask(void **state) {
   (void)state;
   struct act *d = NULL;
@@ -126,6 +162,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(records_without_acting),
     cmocka_unit_test(records_limits_and_refusals),
+    cmocka_unit_test(failures_fill_the_capacity),
     cmocka_unit_test(alone_it_reports_what_it_would_ask),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
