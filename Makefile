@@ -4,7 +4,8 @@
 #                   first when run as root; prints the command otherwise)
 #   make run        build and run the demo on data the project generates
 #   make serve      build and run the daemon on the local demo config
-#   make test       build and run every test; ends with "N passed, N failed"
+#   make test       build and run every test; ends with "N passed, N failed,
+#                   N skipped"
 #   make check      the same under ASan + UBSan, with -Werror
 #   make bench      build and run the benchmarks
 #   make clean
@@ -191,8 +192,8 @@ TSAN_TESTS := tests/integration/test_loop.sh tests/integration/test_daemon.sh \
 TSAN_BUILD := $(BUILD)/tsan
 check-tsan:
 	@$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) TSAN=1 WERROR=1 \
-	  OPT="-O1 -g" $(TSAN_BUILD)/prewarm $(TSAN_BUILD)/tools/act_script \
-	  $(TSAN_BUILD)/tools/store_tool \
+	  OPT="-O1 -g" $(TSAN_BUILD)/prewarm \
+	  $(TOOL_SRC:tests/tools/%.c=$(TSAN_BUILD)/tools/%) \
 	  $(TSAN_UNIT:%=$(TSAN_BUILD)/tests/%)
 	@rm -rf $(TSAN_BUILD)/reports; mkdir -p $(TSAN_BUILD)/reports
 	@fail=0; export TSAN_OPTIONS="log_path=$(abspath $(TSAN_BUILD))/reports/tsan second_deadlock_stack=1"; \

@@ -2,7 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,8 @@
 
 #define HEADERS_MAX (64 * 1024)
 
-static volatile sig_atomic_t stopping;
+/* Set from a signal handler, read by every thread: a lock-free atomic. */
+static atomic_int stopping;
 static _Thread_local enum pw_http_scope scope;
 
 void pw_http_scope(enum pw_http_scope sc) {
@@ -23,16 +24,16 @@ void pw_http_scope(enum pw_http_scope sc) {
 }
 
 void pw_http_stop(void) {
-  stopping = 1;
+  atomic_store(&stopping, 1);
 }
 
 int pw_http_stopping(void) {
-  return stopping != 0;
+  return atomic_load(&stopping) != 0;
 }
 
 /* Whether this thread may not start a request now. */
 static int refused_now(void) {
-  return stopping && scope != PW_HTTP_SCOPE_NONE;
+  return atomic_load(&stopping) && scope != PW_HTTP_SCOPE_NONE;
 }
 
 /* libcurl's progress callback, called about once a second at least: a
@@ -40,7 +41,7 @@ static int refused_now(void) {
 static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
                        curl_off_t un) {
   (void)ud, (void)dt, (void)dn, (void)ut, (void)un;
-  return stopping && scope == PW_HTTP_SCOPE_READ;
+  return atomic_load(&stopping) && scope == PW_HTTP_SCOPE_READ;
 }
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;

@@ -164,6 +164,14 @@ static unsigned healthz(struct ctl_daemon *d, struct pw_buf *body) {
   if(why)
     return pw_buf_printf(body, "%s for %.0f s\n", why, since / 1000) ? 500
                                                                       : 503;
+  /* A decision log that cannot write is said here (and in /metrics) but
+   * does not fail the probe: a restart would not empty a full disk, and
+   * would throw every model away. */
+  struct ctl_daemon_store_stats rs;
+  ctl_daemon_store_stats(d, &rs);
+  if(rs.dlog_failing)
+    return pw_buf_printf(body, "ok; degraded: the decision log cannot "
+                         "write: %s\n", rs.dlog_why) ? 500 : 200;
   return pw_buf_printf(body, "ok\n") ? 500 : 200;
 }
 

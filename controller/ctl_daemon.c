@@ -59,13 +59,13 @@ int64_t ctl_daemon_replay_end(const struct ctl_daemon *d) {
 }
 
 void ctl_daemon_set_stop(struct ctl_daemon *d,
-                         const volatile sig_atomic_t *stop) {
+                         const atomic_int *stop) {
   d->stop = stop;
 }
 
 static int lead(void *ud) {
   struct ctl_daemon *d = ud;
-  if(d->stop && *d->stop)
+  if(d->stop && atomic_load(d->stop))
     return 0;  /* stopping: decide, act no more */
   return ctl_daemon_leading(d);
 }
@@ -106,8 +106,14 @@ static void recorded(void *ud, struct ctl_unit *u, int rc,
       if(!d->dlog_failing)
         pw_logf(PW_LOG_ERROR,
                 PW_LF(PW_LF_STR("path", d->cfg->dlog_path),
-                      PW_LF_STR("error", pw_strerror(wrc))),
-                "decision log: cannot write");
+                      PW_LF_STR("error", ctl_dlog_last_error(d->dlog))),
+                "decision log: cannot write; the record is cut back and "
+                "the log tries again");
+      snprintf(d->dlog_why, sizeof(d->dlog_why), "%s",
+               ctl_dlog_last_error(d->dlog));
+    } else if(d->dlog_failing) {
+      pw_logf(PW_LOG_INFO, PW_LF(PW_LF_STR("path", d->cfg->dlog_path)),
+              "decision log: writing again");
     }
     d->dlog_failing = wrc != 0;
   }
@@ -222,6 +228,7 @@ void ctl_daemon_store_stats(struct ctl_daemon *d,
   out->dropped = d->rows_dropped;
   out->dlog_errors = d->dlog_errors;
   out->dlog_failing = d->dlog_failing;
+  snprintf(out->dlog_why, sizeof(out->dlog_why), "%s", d->dlog_why);
   out->store = d->store_stats;
   pthread_mutex_unlock(&d->rec_mu);
 }

@@ -14,6 +14,7 @@
 #define CTL_DAEMON_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "../common/pw_buf.h"
@@ -102,7 +103,7 @@ void ctl_daemon_set_lease(struct ctl_daemon *d, struct ctl_lease *lease);
 /* Once *stop is set (a signal handler's flag) targets decide but act no
  * more.  NULL: never. */
 void ctl_daemon_set_stop(struct ctl_daemon *d,
-                         const volatile sig_atomic_t *stop);
+                         const atomic_int *stop);
 
 /* Writes what the store has queued (at exit, --once).  0, or the
  * store's error with err saying how many rows and why (libpq's reason,
@@ -115,6 +116,7 @@ struct ctl_daemon_store_stats {
                               * the queue was full */
   long dlog_errors;          /* decision-log writes that failed */
   int dlog_failing;          /* the last one failed */
+  char dlog_why[160];        /* why, while failing */
   struct ctl_store_stats store;  /* the store's own, as of its last write */
 };
 void ctl_daemon_store_stats(struct ctl_daemon *d,

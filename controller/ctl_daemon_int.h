@@ -59,7 +59,7 @@ struct ctl_daemon {
   unsigned workers;
   _Atomic int64_t now_ms;  /* the loop's clock at its last tick */
   struct ctl_lease *lease;   /* borrowed, or NULL */
-  const volatile sig_atomic_t *stop;  /* borrowed, or NULL */
+  const atomic_int *stop;  /* borrowed, or NULL */
 
   pthread_mutex_t mu;      /* guards the reload counters and the store
                             * thread's wake-up (store_cv, _kick, _quit) */
@@ -69,6 +69,7 @@ struct ctl_daemon {
   struct ctl_dlog *dlog;   /* or NULL */
   int dlog_failing;        /* to log a failure streak once */
   long dlog_errors;
+  char dlog_why[160];      /* the last write error's text */
   struct ctl_rec_row *rows;  /* a ring of max_rows */
   size_t rows_head, rows_n, max_rows;
   long rows_dropped;       /* the queue was full: the oldest went */

@@ -77,7 +77,7 @@ static int sample(struct pw_buf *b, const char *name, const char *target,
 }
 
 enum gauge { G_DESIRED, G_REQUESTED, G_READY, G_LOAD, G_MEAN, G_UPPER,
-             G_ERROR, G_STALE, G_FIT, G_SKIPPED, G_COUNT };
+             G_ERROR, G_STALE, G_FIT, G_SKIPPED, G_ACT_STALE, G_COUNT };
 
 static double gauge_of(const struct ctl_unit *u, const struct ctl_snap *z,
                        int which, int64_t now_ms) {
@@ -93,6 +93,7 @@ static double gauge_of(const struct ctl_unit *u, const struct ctl_snap *z,
   case G_STALE: return ctl_snap_stale(z, u->feed.lag_ms, now_ms);
   case G_FIT: return z->fit_s;
   case G_SKIPPED: return (double)z->ticks_skipped;
+  case G_ACT_STALE: return z->have ? z->act_stale : NaN;
   default: return NaN;
   }
 }
@@ -244,10 +245,17 @@ static int record_metrics(struct ctl_daemon *d, struct pw_buf *b) {
   int rc = 0;
   if(d->cfg->dlog_path) {
     rc = family(b, "prewarm_decision_log_errors_total", "counter",
-                "Decisions the decision log could not write.");
+                "Decisions the decision log could not write (each cut "
+                "back to the last whole record).");
     if(rc == 0)
       rc = pw_buf_printf(b, "prewarm_decision_log_errors_total %ld\n",
                          st.dlog_errors);
+    if(rc == 0)
+      rc = family(b, "prewarm_decision_log_failing", "gauge",
+                  "1 while the decision log's last write failed.");
+    if(rc == 0)
+      rc = pw_buf_printf(b, "prewarm_decision_log_failing %d\n",
+                         st.dlog_failing);
   }
   if(rc == 0 && d->store) {
     rc = family(b, "prewarm_store_rows_total", "counter",
@@ -297,6 +305,9 @@ int ctl_metrics_render(struct ctl_daemon *d, struct pw_buf *b) {
     {"prewarm_target_skipped_ticks_total", "counter",
      "Ticks the target missed because its last step (a slow source or "
      "actuator) was still running."},
+    {"prewarm_target_actuator_stale", "gauge",
+     "1 when the platform could not be read at the last step: requested "
+     "and ready are the last values read."},
   };
   struct ctl_loop_stats st;
   long ok, refused;

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,9 @@ static const char run_usage[] =
   "                       as prewarm plan's for the same history and policy\n"
   "SIGTERM or SIGINT stops after the actuation in flight.\n";
 
-static volatile sig_atomic_t stopping, reloading;
+/* Set by the signal handlers, read by the loop and the workers: lock-free
+ * atomics, which are both async-signal-safe and free of data races. */
+static atomic_int stopping, reloading;
 
 static void on_stop(int sig) {
   (void)sig;

@@ -95,7 +95,7 @@ static enum ctl_act_result result_of(int rc, const struct act_capacity *cap,
     return CTL_ACT_STANDBY;
   if(rc == 0 && (cap->flags & ACT_F_UNCHANGED))
     return CTL_ACT_UNCHANGED;
-  if(rc == 0 && (cap->flags & ACT_F_PENDING))
+  if(rc == 0 && (cap->flags & ACT_F_DEFERRED))
     return CTL_ACT_PENDING;
   if(rc == 0)
     return CTL_ACT_OK;
@@ -132,11 +132,7 @@ static void log_step(const struct ctl_unit *u, enum ctl_act_result res) {
                   PW_LF_STR("error", u->act->why[0] ? u->act->why
                                                     : pw_strerror(u->act_rc))),
             "actuation failed, capacity kept");
-  else if(res == CTL_ACT_REFUSED)
-    pw_logf(PW_LOG_WARN,
-            PW_LF(PW_LF_NUM("desired", u->dec.desired),
-                  PW_LF_STR("error", u->act->why)),
-            "actuation refused, capacity kept");
+  /* A refusal is logged by the actuator, once per distinct message. */
   pw_logf(PW_LOG_DEBUG,
           PW_LF(PW_LF_NUM("desired", u->dec.desired),
                 PW_LF_NUM("requested", u->cap.requested >= 0
@@ -176,6 +172,7 @@ static void publish(struct ctl_unit *u, enum ctl_act_result res,
   z->answered = u->feed.answered;
   z->src_failing = u->src_rc != 0;
   z->act_last = res;
+  z->act_stale = (u->cap.flags & ACT_F_STALE) != 0;
   snprintf(z->src_why, sizeof(z->src_why), "%s",
            u->src_rc ? u->src->why : "");
   /* The actuator's last word: what failed, limited or refused this step;

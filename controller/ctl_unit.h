@@ -48,7 +48,8 @@ enum ctl_act_result {
   CTL_ACT_REFUSED,    /* the platform or our limits refused it */
   CTL_ACT_ERROR,      /* it failed; the platform keeps what it had */
   CTL_ACT_STANDBY,    /* not the leader: decided, not acted on */
-  CTL_ACT_PENDING,    /* an earlier change is still being applied */
+  CTL_ACT_PENDING,    /* deferred: an earlier change is still being
+                       * applied (Lambda IN_PROGRESS, a 409) */
   CTL_ACT_RESULTS
 };
 extern const char *const ctl_act_result_names[CTL_ACT_RESULTS];
@@ -75,6 +76,8 @@ struct ctl_snap {
   int answered;             /* the source has answered once */
   int src_failing;          /* the last read failed (src_why says why) */
   enum ctl_act_result act_last;
+  int act_stale;            /* requested/ready are the last values read:
+                             * the platform could not be read now */
   char src_why[256], act_why[256];
   long by_reason[CTL_RB_COUNT];
   long acts[CTL_ACT_RESULTS];

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -154,13 +155,13 @@ static void a_blocked_unit_holds_up_no_other(void **state) {
  * whole (its ring and its counters agree). */
 struct reader {
   struct ctl_unit *u;
-  volatile int stop;
+  atomic_int stop;
   long reads, torn;
 };
 
 static void *read_loop(void *arg) {
   struct reader *r = arg;
-  while(!r->stop) {
+  while(!atomic_load(&r->stop)) {
     const struct ctl_snap *z = ctl_unit_snap_lock(r->u);
     long total = 0;
     for(int k = 0; k < CTL_ACT_RESULTS; k++)
@@ -186,7 +187,7 @@ static void readers_see_whole_snapshots(void **state) {
   assert_int_equal(pthread_create(&th, NULL, read_loop, &r), 0);
   for(int k = 1; k <= 200; k++)
     assert_int_equal(ctl_loop_tick(l, k * STEP, 1), 0);
-  r.stop = 1;
+  atomic_store(&r.stop, 1);
   pthread_join(th, NULL);
   assert_true(r.reads > 0);
   assert_int_equal(r.torn, 0);
