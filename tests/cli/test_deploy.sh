@@ -10,7 +10,7 @@
 set -u
 . "$(dirname "$0")/tap.sh"
 PY=/usr/bin/python3
-$PY -c 'import yaml' 2>/dev/null || { echo "ok 1 # skip: no python3-yaml"; exit 0; }
+$PY -c 'import yaml' 2>/dev/null || { skip_one "deploy/" "no python3-yaml"; exit 0; }
 K=deploy/kubernetes
 
 check "every manifest parses, each object with apiVersion, kind and a name" $PY - "$K" <<'PY'
@@ -81,7 +81,7 @@ if command -v dpkg >/dev/null && command -v objdump >/dev/null; then
              sed -n '/^FROM debian:12-slim\$/,\$p' deploy/Dockerfile | grep -qw \"\$p\" || exit 1
            done"
 else
-  ok "Dockerfile packages # skip: no dpkg or objdump"
+  skip_one "Dockerfile packages" "no dpkg or objdump"
 fi
 # What the container runs (ENTRYPOINT, CMD, command and args combined) is
 # checked by running it: tests/integration/test_deploy_run.sh.

@@ -149,7 +149,7 @@ if command -v promtool >/dev/null; then
   promtool check metrics <"$T/metrics" >"$T/promtool" 2>&1
   check "promtool check metrics accepts it" [ $? -eq 0 ]
 else
-  ok "promtool check metrics # skip: promtool not installed"
+  skip_one "promtool check metrics" "promtool not installed"
 fi
 curl -s "$U/api/v1/targets/checkout" >"$T/api"
 check "api: one number for KEDA, the reasons and the forecast path" \
@@ -197,7 +197,7 @@ assert cap and len(cap.group(1).split()) >= 2, "no capacity line"
 assert "checkout" in dom and "updated" in dom
 ' "$T/dom.html"
 else
-  ok "/ui in headless Chromium # skip: chromium not installed"
+  skip_one "/ui in headless Chromium" "chromium not installed"
 fi
 curl -s "$U/ui" >"$T/ui.html"
 check "/ui: one self-contained page (no external assets)" /usr/bin/python3 -c '
@@ -313,7 +313,7 @@ assert sorted(ids(b)) == sorted(want), ids(b)
 assert "showing 11 of 11 matching, 40 target(s)" in b, b[-500:]
 ' "$T/dom40.html" "$T/dom40#t3.html"
 else
-  ok "/ui with 40 targets # skip: chromium not installed"
+  skip_one "/ui with 40 targets" "chromium not installed"
 fi
 kill -TERM "$pid"
 wait "$pid"

@@ -30,16 +30,6 @@ skip_all() {
   exit 0
 }
 
-# skip_one NAME REASON: one check skipped for want of a tool or service;
-# under CI=true a failure, as for skip_all.
-skip_one() {
-  if [ "${CI:-}" = true ]; then
-    notok "$1" "$2 (CI=true: what the test needs must be installed)"
-  else
-    ok "$1 # skip: $2"
-  fi
-}
-
 # start_server NAME SCRIPT ARGS...: starts a server that writes its port
 # to $T/NAME.port; sets PORT.
 start_server() {

@@ -119,7 +119,7 @@ assert not any("tok" in l.replace("token", "") for l in lines), lines
 PY
 
 # 2. A real Prometheus writing into the receiver.
-command -v prometheus >/dev/null || { ok "prometheus # skip: not installed"; exit 0; }
+command -v prometheus >/dev/null || { skip_one "prometheus" "not installed"; exit 0; }
 start_server exporter "$SERVERS/exporter.py" 10 14
 EXP=$PORT
 "$R" serve "$T/rw2.port" 24 1 prewarm_test_requests_total --counter --token s3cret \
