@@ -13,7 +13,7 @@
 #include "../common/pw_http.h"
 #include "../common/pw_log.h"
 #include "act_int.h"
-#include "act_kube.h"
+#include "../common/pw_kube.h"
 
 
 struct k8s {
@@ -22,7 +22,7 @@ struct k8s {
   char kind[16];           /* "deployments" or "statefulsets" */
   char ns[254];
   char name[254];
-  struct act_kube *kube;
+  struct pw_kube *kube;
   long hpa_check_ms;
   /* the last reading; stale when the last read failed */
   int have, stale;
@@ -34,17 +34,17 @@ struct k8s {
 
 static void k8s_free(struct act *a) {
   struct k8s *k = (struct k8s *)a;
-  act_kube_free(&k->kube);
+  pw_kube_free(&k->kube);
   pw_free(k);
 }
 
 /* One request through the client; its explanation becomes ours. */
 static int call(struct k8s *k, const char *method, const char *path,
                 const char *body) {
-  int rc = act_kube_call(k->kube, method, path, body,
+  int rc = pw_kube_call(k->kube, method, path, body,
                          "application/merge-patch+json");
   if(rc)
-    act_why(&k->base, "%s", act_kube_why(k->kube));
+    act_why(&k->base, "%s", pw_kube_why(k->kube));
   return rc;
 }
 
@@ -60,7 +60,7 @@ void act_k8s_parse_status(const char *body, size_t len, char *reason,
 
 /* Says why an answer failed, from its Status object, and maps it. */
 static int fail(struct k8s *k, const char *what) {
-  const struct pw_http_resp *r = act_kube_resp(k->kube);
+  const struct pw_http_resp *r = pw_kube_resp(k->kube);
   char reason[64], msg[200];
   act_k8s_parse_status(pw_buf_str(&r->body), r->body.len, reason,
                        sizeof(reason), msg, sizeof(msg));
@@ -87,7 +87,7 @@ static int fail(struct k8s *k, const char *what) {
 
 /* The body of the last answer. */
 static const char *body(const struct k8s *k, size_t *len) {
-  const struct pw_http_resp *r = act_kube_resp(k->kube);
+  const struct pw_http_resp *r = pw_kube_resp(k->kube);
   *len = r->body.len;
   return pw_buf_str(&r->body);
 }
@@ -116,7 +116,7 @@ static int read_workload(struct k8s *k, const char *kind, const char *name,
   snprintf(path, sizeof(path), "/apis/apps/v1/namespaces/%s/%s/%s", k->ns,
            kind, name);
   int rc = call(k, "GET", path, NULL);
-  if(rc || act_kube_resp(k->kube)->status != 200)
+  if(rc || pw_kube_resp(k->kube)->status != 200)
     return rc ? rc : fail(k, path);
   const char *b = body(k, &len);
   rc = act_k8s_parse_workload(b, len, spec, status, ready);
@@ -168,7 +168,7 @@ static int read_hpa(struct k8s *k) {
   snprintf(path, sizeof(path), "/apis/autoscaling/v2/namespaces/%s/"
            "horizontalpodautoscalers/%s", k->ns, k->name);
   int rc = call(k, "GET", path, NULL);
-  if(rc || act_kube_resp(k->kube)->status != 200)
+  if(rc || pw_kube_resp(k->kube)->status != 200)
     return rc ? rc : fail(k, path);
   const char *b = body(k, &len);
   if((rc = act_k8s_parse_hpa(b, len, &h)) != 0) {
@@ -268,7 +268,7 @@ static int find_hpa(struct k8s *k) {
   snprintf(path, sizeof(path), "/apis/autoscaling/v2/namespaces/%s/"
            "horizontalpodautoscalers", k->ns);
   int rc = call(k, "GET", path, NULL);
-  if(rc || act_kube_resp(k->kube)->status != 200)
+  if(rc || pw_kube_resp(k->kube)->status != 200)
     return rc ? rc : fail(k, path);
   const char *b = body(k, &len);
   rc = act_k8s_parse_hpa_list(b, len, want, k->name, k->hpa_name,
@@ -333,7 +333,7 @@ static int patch(struct k8s *k, long n) {
   int rc = call(k, "PATCH", path, body);
   if(rc)
     return rc;
-  long st = act_kube_resp(k->kube)->status;
+  long st = pw_kube_resp(k->kube)->status;
   if(st != 200 && st != 201)
     return fail(k, path);
   k->requested = n;
@@ -416,14 +416,14 @@ int act_k8s_new(const struct act_k8s_cfg *c, struct act **out, char *err,
   k->base.ops = &k8s_ops;
   int rc = check_cfg(k, c, err, errlen);
   if(rc == 0)
-    rc = act_kube_new(c->kubeconfig, c->sa_dir, k->ns[0] ? k->ns : NULL,
+    rc = pw_kube_new(c->kubeconfig, c->sa_dir, k->ns[0] ? k->ns : NULL,
                       c->timeout_ms, c->retry_base_ms, &k->kube, err,
                       errlen);
   if(rc) {
     k8s_free(&k->base);
     return rc;
   }
-  snprintf(k->ns, sizeof(k->ns), "%s", act_kube_namespace(k->kube));
+  snprintf(k->ns, sizeof(k->ns), "%s", pw_kube_namespace(k->kube));
   k->hpa_check_ms = c->hpa_check_ms > 0 ? c->hpa_check_ms : 300000;
   *out = &k->base;
   return 0;

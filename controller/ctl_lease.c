@@ -8,7 +8,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "../actuators/act_kube.h"
+#include "../common/pw_kube.h"
 #include "../common/pw_alloc.h"
 #include "../common/pw_clock.h"
 #include "../common/pw_http.h"
@@ -17,7 +17,7 @@
 struct ctl_lease {
   struct ctl_lease_cfg cfg;
   char *ns, *name, *identity;
-  struct act_kube *kube;
+  struct pw_kube *kube;
   pthread_t thread;
   pthread_mutex_t mu;        /* guards the fields below */
   int stop;
@@ -85,11 +85,11 @@ static int create(struct ctl_lease *l) {
   if(!body)
     return PW_ENOMEM;
   path_of(l, path, sizeof(path), 0);
-  int rc = act_kube_call(l->kube, "POST", path, body, "application/json");
+  int rc = pw_kube_call(l->kube, "POST", path, body, "application/json");
   cJSON_free(body);
   if(rc)
     return rc;
-  return act_kube_resp(l->kube)->status == 201 ? 0 : PW_EBUSY;
+  return pw_kube_resp(l->kube)->status == 201 ? 0 : PW_EBUSY;
 }
 
 /* Takes over or renews the lease read in o; 0 when it is ours now. */
@@ -112,21 +112,21 @@ static int update(struct ctl_lease *l, cJSON *o, int mine) {
   path_of(l, path, sizeof(path), 1);
   /* The resourceVersion read comes along in metadata: a stale one is a
    * 409, someone else won. */
-  int rc = act_kube_call(l->kube, "PUT", path, body, "application/json");
+  int rc = pw_kube_call(l->kube, "PUT", path, body, "application/json");
   cJSON_free(body);
   if(rc)
     return rc;
-  return act_kube_resp(l->kube)->status == 200 ? 0 : PW_EBUSY;
+  return pw_kube_resp(l->kube)->status == 200 ? 0 : PW_EBUSY;
 }
 
 /* One round of client-go's tryAcquireOrRenew; 0 when leading after it. */
 static int try_acquire_or_renew(struct ctl_lease *l) {
   char path[600], rec[512];
   path_of(l, path, sizeof(path), 1);
-  int rc = act_kube_call(l->kube, "GET", path, NULL, NULL);
+  int rc = pw_kube_call(l->kube, "GET", path, NULL, NULL);
   if(rc)
     return rc;
-  const struct pw_http_resp *r = act_kube_resp(l->kube);
+  const struct pw_http_resp *r = pw_kube_resp(l->kube);
   if(r->status == 404)
     return create(l);
   if(r->status != 200)
@@ -197,7 +197,7 @@ static void *run(void *arg) {
                     PW_LF_NUM("renew_deadline_ms", (double)l->cfg.renew_ms),
                     PW_LF_STR("error", rc == PW_EBUSY
                                          ? "another replica holds the lease"
-                                         : act_kube_why(l->kube))),
+                                         : pw_kube_why(l->kube))),
               "leader election: could not renew, this replica stops acting");
     }
     int leading = l->renewed_ms > 0;
@@ -235,10 +235,10 @@ long ctl_lease_transitions(struct ctl_lease *l) {
 static void release(struct ctl_lease *l) {
   char path[600];
   path_of(l, path, sizeof(path), 1);
-  if(act_kube_call(l->kube, "GET", path, NULL, NULL) ||
-     act_kube_resp(l->kube)->status != 200)
+  if(pw_kube_call(l->kube, "GET", path, NULL, NULL) ||
+     pw_kube_resp(l->kube)->status != 200)
     return;
-  const struct pw_http_resp *r = act_kube_resp(l->kube);
+  const struct pw_http_resp *r = pw_kube_resp(l->kube);
   cJSON *o = cJSON_ParseWithLength(pw_buf_str(&r->body), r->body.len);
   cJSON *sp = cJSON_GetObjectItemCaseSensitive(o, "spec");
   if(cJSON_IsObject(sp) &&
@@ -250,8 +250,8 @@ static void release(struct ctl_lease *l) {
     set_str(sp, "renewTime", now);
     set_str(sp, "acquireTime", now);
     char *body = cJSON_PrintUnformatted(o);
-    if(body && act_kube_call(l->kube, "PUT", path, body, "application/json")
-                 == 0 && act_kube_resp(l->kube)->status == 200)
+    if(body && pw_kube_call(l->kube, "PUT", path, body, "application/json")
+                 == 0 && pw_kube_resp(l->kube)->status == 200)
       pw_logf(PW_LOG_INFO, PW_LF(PW_LF_STR("identity", l->identity)),
               "leader election: released the lease");
     cJSON_free(body);
@@ -269,7 +269,7 @@ void ctl_lease_stop(struct ctl_lease **lp) {
   pthread_join(l->thread, NULL);
   if(l->renewed_ms > 0)
     release(l);
-  act_kube_free(&l->kube);
+  pw_kube_free(&l->kube);
   pthread_mutex_destroy(&l->mu);
   pw_free(l->ns);
   pw_free(l->name);
@@ -299,10 +299,10 @@ int ctl_lease_start(const struct ctl_lease_cfg *c, struct ctl_lease **out,
   pthread_mutex_init(&l->mu, NULL);
   l->cfg = *c;
   l->rng = (uint64_t)(pw_clock_mono_ms() * 1000) | 1;
-  int rc = act_kube_new(c->kubeconfig, c->sa_dir, c->namespace_, 5000, 100,
+  int rc = pw_kube_new(c->kubeconfig, c->sa_dir, c->namespace_, 5000, 100,
                         &l->kube, err, errlen);
   if(rc == 0) {
-    l->ns = pw_strdup(act_kube_namespace(l->kube));
+    l->ns = pw_strdup(pw_kube_namespace(l->kube));
     l->name = pw_strdup(c->name);
     l->identity = pw_strdup(c->identity);
     if(!l->ns || !l->name || !l->identity)
@@ -311,7 +311,7 @@ int ctl_lease_start(const struct ctl_lease_cfg *c, struct ctl_lease **out,
   if(rc == 0 && pthread_create(&l->thread, NULL, run, l) != 0)
     rc = PW_ENOMEM;
   if(rc) {
-    act_kube_free(&l->kube);
+    pw_kube_free(&l->kube);
     pthread_mutex_destroy(&l->mu);
     pw_free(l->ns);
     pw_free(l->name);

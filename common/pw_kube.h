@@ -9,39 +9,39 @@
  *
  * One thread uses a client at a time.
  */
-#ifndef ACT_KUBE_H
-#define ACT_KUBE_H
+#ifndef PW_KUBE_H
+#define PW_KUBE_H
 
 #include <stddef.h>
 
-#include "../common/pw_err.h"
-#include "../common/pw_http.h"
+#include "pw_err.h"
+#include "pw_http.h"
 
-struct act_kube;
+struct pw_kube;
 
 /*
  * Connects as described above: kubeconfig (a path) wins; else in-cluster
  * when KUBERNETES_SERVICE_HOST is set (sa_dir: NULL for the standard
  * folder); else $KUBECONFIG's first file; else ~/.kube/config.  ns may be
  * NULL: the context's namespace, or the pod's own.  0, or PW_EINVAL /
- * PW_EAUTH / PW_EIO with err, or PW_ENOMEM.  Free with act_kube_free().
+ * PW_EAUTH / PW_EIO with err, or PW_ENOMEM.  Free with pw_kube_free().
  */
-int act_kube_new(const char *kubeconfig, const char *sa_dir, const char *ns,
-                 long timeout_ms, long retry_base_ms, struct act_kube **out,
+int pw_kube_new(const char *kubeconfig, const char *sa_dir, const char *ns,
+                 long timeout_ms, long retry_base_ms, struct pw_kube **out,
                  char *err, size_t errlen) PW_WUR;
-void act_kube_free(struct act_kube **kp);
+void pw_kube_free(struct pw_kube **kp);
 
 /* The namespace requests go to. */
-const char *act_kube_namespace(const struct act_kube *k);
+const char *pw_kube_namespace(const struct pw_kube *k);
 
 /*
  * Sends METHOD path (body: NULL, or JSON sent as content_type).  Returns 0
- * when an answer came (act_kube_resp() has it), else an error with
- * act_kube_why().  A 401 re-reads the token and tries once more.
+ * when an answer came (pw_kube_resp() has it), else an error with
+ * pw_kube_why().  A 401 re-reads the token and tries once more.
  */
-int act_kube_call(struct act_kube *k, const char *method, const char *path,
+int pw_kube_call(struct pw_kube *k, const char *method, const char *path,
                   const char *body, const char *content_type) PW_WUR;
-const struct pw_http_resp *act_kube_resp(const struct act_kube *k);
-const char *act_kube_why(const struct act_kube *k);
+const struct pw_http_resp *pw_kube_resp(const struct pw_kube *k);
+const char *pw_kube_why(const struct pw_kube *k);
 
 #endif

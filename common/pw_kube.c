@@ -1,20 +1,20 @@
-#include "act_kube.h"
+#include "pw_kube.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/pw_alloc.h"
-#include "../common/pw_buf.h"
-#include "../common/pw_clock.h"
-#include "../common/pw_yaml.h"
+#include "pw_alloc.h"
+#include "pw_buf.h"
+#include "pw_clock.h"
+#include "pw_yaml.h"
 
 #define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define TOKEN_TTL_MS 60000.0  /* client-go re-reads the token every minute */
 #define KUBECONFIG_MAX (1024 * 1024)
 
-struct act_kube {
+struct pw_kube {
   char server[512];
   char ns[254];
   /* auth: a token (static, or re-read from token_file), client cert */
@@ -30,16 +30,16 @@ struct act_kube {
   char why[256];
 };
 
-static void kwhy(struct act_kube *k, const char *fmt, ...) PW_PRINTF(2, 3);
-static void kwhy(struct act_kube *k, const char *fmt, ...) {
+static void kwhy(struct pw_kube *k, const char *fmt, ...) PW_PRINTF(2, 3);
+static void kwhy(struct pw_kube *k, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(k->why, sizeof(k->why), fmt, ap);
   va_end(ap);
 }
 
-void act_kube_free(struct act_kube **kp) {
-  struct act_kube *k = *kp;
+void pw_kube_free(struct pw_kube **kp) {
+  struct pw_kube *k = *kp;
   if(!k)
     return;
   if(k->token)
@@ -77,7 +77,7 @@ static int read_file(const char *path, size_t max, char **out) {
 
 /* The bearer token: re-read from its file at most every minute, or at
  * once when force is set (after a 401), as client-go does. */
-static int bearer(struct act_kube *k, int force) {
+static int bearer(struct pw_kube *k, int force) {
   if(!k->token_file)
     return 0;
   double now = pw_clock_mono_ms();
@@ -96,7 +96,7 @@ static int bearer(struct act_kube *k, int force) {
   return 0;
 }
 
-int act_kube_call(struct act_kube *k, const char *method, const char *path,
+int pw_kube_call(struct pw_kube *k, const char *method, const char *path,
                   const char *body, const char *content_type) {
   char ctype[128];
   char url[1024], auth[8192];
@@ -136,15 +136,15 @@ int act_kube_call(struct act_kube *k, const char *method, const char *path,
   return 0;
 }
 
-const struct pw_http_resp *act_kube_resp(const struct act_kube *k) {
+const struct pw_http_resp *pw_kube_resp(const struct pw_kube *k) {
   return &k->resp;
 }
 
-const char *act_kube_why(const struct act_kube *k) {
+const char *pw_kube_why(const struct pw_kube *k) {
   return k->why;
 }
 
-const char *act_kube_namespace(const struct act_kube *k) {
+const char *pw_kube_namespace(const struct pw_kube *k) {
   return k->ns;
 }
 
@@ -193,7 +193,7 @@ static int tls_item(const char *kc, const struct pw_yaml *m, const char *key,
   return 0;
 }
 
-static int kube_user(struct act_kube *k, const char *kc,
+static int kube_user(struct pw_kube *k, const char *kc,
                      const struct pw_yaml *u, char *err, size_t errlen) {
   if(pw_yaml_get(u, "exec") || pw_yaml_get(u, "auth-provider")) {
     snprintf(err, errlen, "%s: the user's exec or auth-provider plugin is "
@@ -214,7 +214,7 @@ static int kube_user(struct act_kube *k, const char *kc,
   return rc;
 }
 
-static int load_kubeconfig(struct act_kube *k, const char *kc, char *err,
+static int load_kubeconfig(struct pw_kube *k, const char *kc, char *err,
                            size_t errlen) {
   struct pw_yaml *root = NULL;
   int rc = pw_yaml_load(kc, KUBECONFIG_MAX, &root, err, errlen);
@@ -252,7 +252,7 @@ static int load_kubeconfig(struct act_kube *k, const char *kc, char *err,
   return rc;
 }
 
-static int in_cluster(struct act_kube *k, const char *dir, char *err,
+static int in_cluster(struct pw_kube *k, const char *dir, char *err,
                       size_t errlen) {
   const char *host = getenv("KUBERNETES_SERVICE_HOST");
   const char *port = getenv("KUBERNETES_SERVICE_PORT");
@@ -291,7 +291,7 @@ static int in_cluster(struct act_kube *k, const char *dir, char *err,
   return 0;
 }
 
-static int connect_cfg(struct act_kube *k, const char *kubeconfig,
+static int connect_cfg(struct pw_kube *k, const char *kubeconfig,
                        const char *sa_dir, char *err, size_t errlen) {
   char home[512];
   const char *host = getenv("KUBERNETES_SERVICE_HOST");
@@ -315,10 +315,10 @@ static int connect_cfg(struct act_kube *k, const char *kubeconfig,
   return load_kubeconfig(k, home, err, errlen);
 }
 
-int act_kube_new(const char *kubeconfig, const char *sa_dir, const char *ns,
-                 long timeout_ms, long retry_base_ms, struct act_kube **out,
+int pw_kube_new(const char *kubeconfig, const char *sa_dir, const char *ns,
+                 long timeout_ms, long retry_base_ms, struct pw_kube **out,
                  char *err, size_t errlen) {
-  struct act_kube *k = pw_calloc(1, sizeof(*k));
+  struct pw_kube *k = pw_calloc(1, sizeof(*k));
   *out = NULL;
   if(!k)
     return PW_ENOMEM;
@@ -330,7 +330,7 @@ int act_kube_new(const char *kubeconfig, const char *sa_dir, const char *ns,
   if(rc) {
     if(rc == PW_ENOMEM)
       snprintf(err, errlen, "out of memory");
-    act_kube_free(&k);
+    pw_kube_free(&k);
     return rc;
   }
   k->tls = (struct pw_http_tls){k->ca_file, k->ca_pem, k->cert_file,
