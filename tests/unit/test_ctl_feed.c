@@ -9,6 +9,7 @@
 #include "../../controller/ctl_feed.h"
 #include "../../controller/ctl_settings.h"
 #include "../../telemetry/tel_csv.h"
+#include "test_target.h"
 #include "test_util.h"
 
 /* Fails every third fetch, passes the rest through to a CSV source. */
@@ -51,15 +52,8 @@ static void every_value_once_despite_failures(void **state) {
   struct cfg_target target;
   char err[128];
   /* Configured as a file would (the rest the defaults). */
-  cfg_target_defaults(&target);
-  target.actuator = CFG_ACT_KUBERNETES;
-  target.step_ms = STEP;
-  target.warmup_ms = STEP;
-  target.unit_capacity = 10;
-  target.floor_utilization = 1;
-  target.stabilization_ms = 0;
+  test_target(&target, STEP, STEP, 10, 1000);
   target.history_ms = 86400000;
-  target.max = 1000;
   ASSERT_OK(ctl_settings_target(&target, t0, 0, &c, &sched));
   c.policy.fallback_utilization = 1;  /* a fallback asks for the load */
   ASSERT_OK(ctl_target_new(&c, &t, err, sizeof(err)));

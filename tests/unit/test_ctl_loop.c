@@ -17,6 +17,7 @@
 #include "../../common/pw_http.h"
 #include "../../common/pw_log.h"
 #include "../../controller/ctl_loop.h"
+#include "test_target.h"
 #include "test_util.h"
 
 #define STEP 60000
@@ -81,17 +82,35 @@ static struct ctl_unit *unit(int i, struct gate *g) {
   struct ctl_unit *u = NULL;
   struct act *act = NULL;
   char err[128];
-  cfg_target_defaults(&cfg[i]);
+  test_target(&cfg[i], STEP, STEP, 10, 100);
   cfg[i].name = names[i];
-  cfg[i].step_ms = STEP;
-  cfg[i].warmup_ms = STEP;
-  cfg[i].unit_capacity = 10;
-  cfg[i].max = 100;
   cfg[i].history_ms = 3600000;
   ASSERT_OK(act_dryrun_new(NULL, &act));
   ASSERT_OK(ctl_unit_new(&cfg[i], &g->base, act, 0, 0, 0, 0, &u, err,
                          sizeof(err)));
   return u;
+}
+
+/* Two units a and b on their gates, and a loop with `workers` over them. */
+struct pair {
+  struct gate ga, gb;
+  struct ctl_unit *u[2];
+  struct ctl_loop *l;
+};
+
+static void pair_start(struct pair *p, unsigned workers,
+                       const struct ctl_loop_hooks *h) {
+  gate_init(&p->ga);
+  gate_init(&p->gb);
+  p->u[0] = unit(0, &p->ga);
+  p->u[1] = unit(1, &p->gb);
+  ASSERT_OK(ctl_loop_new(p->u, 2, workers, h, &p->l));
+}
+
+static void pair_stop(struct pair *p) {
+  ctl_loop_free(&p->l);
+  ctl_unit_free(&p->u[0]);
+  ctl_unit_free(&p->u[1]);
 }
 
 static long desired_of(struct ctl_unit *u, long *steps) {
@@ -104,25 +123,21 @@ static long desired_of(struct ctl_unit *u, long *steps) {
 
 static void a_blocked_unit_holds_up_no_other(void **state) {
   (void)state;
-  struct gate ga, gb;
-  gate_init(&ga);
-  gate_init(&gb);
-  struct ctl_unit *u[2] = {unit(0, &ga), unit(1, &gb)};
-  struct ctl_loop *l = NULL;
-  ASSERT_OK(ctl_loop_new(u, 2, 2, NULL, &l));
-  gate_set(&ga, 1);
-  (void)ctl_loop_tick(l, STEP, 0);
-  gate_wait_inside(&ga);  /* a is stuck in its read */
+  struct pair p;
+  pair_start(&p, 2, NULL);
+  gate_set(&p.ga, 1);
+  (void)ctl_loop_tick(p.l, STEP, 0);
+  gate_wait_inside(&p.ga);  /* a is stuck in its read */
   /* b steps at every tick while a stays stuck. */
   for(int k = 1; k <= 5; k++) {
     long steps = 0;
     if(k > 1)
-      (void)ctl_loop_tick(l, k * STEP, 0);
+      (void)ctl_loop_tick(p.l, k * STEP, 0);
     struct ctl_loop_stats st;
     /* Done: published, and only a still busy. */
     for(int w = 0; w < 5000; w++) {
-      (void)desired_of(u[1], &steps);
-      ctl_loop_stats(l, &st);
+      (void)desired_of(p.u[1], &steps);
+      ctl_loop_stats(p.l, &st);
       if(steps >= k && st.busy == 1)
         break;
       pw_sleep_ms(1);
@@ -130,25 +145,23 @@ static void a_blocked_unit_holds_up_no_other(void **state) {
     assert_int_equal(steps, k);
   }
   struct ctl_loop_stats st;
-  ctl_loop_stats(l, &st);
+  ctl_loop_stats(p.l, &st);
   assert_int_equal(st.skipped, 4);  /* a, at ticks 2 to 5 */
-  assert_int_equal(ga.fetches, 1);  /* never two steps of a at once */
+  assert_int_equal(p.ga.fetches, 1);  /* never two steps of a at once */
   long steps = 0;
-  assert_int_equal(desired_of(u[0], &steps), -1);
+  assert_int_equal(desired_of(p.u[0], &steps), -1);
   assert_int_equal(steps, 0);
-  const struct ctl_snap *z = ctl_unit_snap_lock(u[0]);
+  const struct ctl_snap *z = ctl_unit_snap_lock(p.u[0]);
   assert_int_equal(z->ticks_skipped, 4);
-  ctl_unit_snap_unlock(u[0]);
+  ctl_unit_snap_unlock(p.u[0]);
   /* Released, a finishes its step and the next tick steps it again. */
-  gate_set(&ga, 0);
-  ctl_loop_drain(l);
-  assert_int_equal(ctl_loop_tick(l, 6 * STEP, 1), 0);
-  assert_true(desired_of(u[0], &steps) >= 0);
+  gate_set(&p.ga, 0);
+  ctl_loop_drain(p.l);
+  assert_int_equal(ctl_loop_tick(p.l, 6 * STEP, 1), 0);
+  assert_true(desired_of(p.u[0], &steps) >= 0);
   assert_int_equal(steps, 2);
-  assert_int_equal(ga.fetches, 2);
-  ctl_loop_free(&l);
-  ctl_unit_free(&u[0]);
-  ctl_unit_free(&u[1]);
+  assert_int_equal(p.ga.fetches, 2);
+  pair_stop(&p);
 }
 
 /* Readers on another thread while the loop steps: the snapshot is always
@@ -176,27 +189,21 @@ static void *read_loop(void *arg) {
 
 static void readers_see_whole_snapshots(void **state) {
   (void)state;
-  struct gate ga, gb;
-  gate_init(&ga);
-  gate_init(&gb);
-  struct ctl_unit *u[2] = {unit(0, &ga), unit(1, &gb)};
-  struct ctl_loop *l = NULL;
-  ASSERT_OK(ctl_loop_new(u, 2, 2, NULL, &l));
-  struct reader r = {u[0], 0, 0, 0};
+  struct pair p;
+  pair_start(&p, 2, NULL);
+  struct reader r = {p.u[0], 0, 0, 0};
   pthread_t th;
   assert_int_equal(pthread_create(&th, NULL, read_loop, &r), 0);
   for(int k = 1; k <= 200; k++)
-    assert_int_equal(ctl_loop_tick(l, k * STEP, 1), 0);
+    assert_int_equal(ctl_loop_tick(p.l, k * STEP, 1), 0);
   atomic_store(&r.stop, 1);
   pthread_join(th, NULL);
   assert_true(r.reads > 0);
   assert_int_equal(r.torn, 0);
   long steps;
-  (void)desired_of(u[0], &steps);
+  (void)desired_of(p.u[0], &steps);
   assert_int_equal(steps, 200);
-  ctl_loop_free(&l);
-  ctl_unit_free(&u[0]);
-  ctl_unit_free(&u[1]);
+  pair_stop(&p);
 }
 
 /* With no workers, ticks step every unit on this thread, in order. */
@@ -212,24 +219,18 @@ static void note(void *ud, struct ctl_unit *u, int rc,
 
 static void no_workers_steps_in_order_here(void **state) {
   (void)state;
-  struct gate ga, gb;
-  gate_init(&ga);
-  gate_init(&gb);
-  struct ctl_unit *u[2] = {unit(0, &ga), unit(1, &gb)};
-  struct ctl_loop *l = NULL;
   struct ctl_loop_hooks h = {NULL, note, NULL};
-  ASSERT_OK(ctl_loop_new(u, 2, 0, &h, &l));
+  struct pair p;
+  pair_start(&p, 0, &h);
   norder = 0;
-  assert_int_equal(ctl_loop_tick(l, STEP, 0), 0);
-  assert_int_equal(ctl_loop_tick(l, 2 * STEP, 0), 0);
+  assert_int_equal(ctl_loop_tick(p.l, STEP, 0), 0);
+  assert_int_equal(ctl_loop_tick(p.l, 2 * STEP, 0), 0);
   assert_int_equal(norder, 4);
   assert_string_equal(order[0], "a");
   assert_string_equal(order[1], "b");
   assert_string_equal(order[2], "a");
   assert_string_equal(order[3], "b");
-  ctl_loop_free(&l);
-  ctl_unit_free(&u[0]);
-  ctl_unit_free(&u[1]);
+  pair_stop(&p);
 }
 
 int main(void) {

@@ -8,6 +8,7 @@
 
 #include "../../controller/ctl_demo.h"
 #include "../../controller/ctl_replay.h"
+#include "test_target.h"
 #include "test_util.h"
 
 /* A Kubernetes target of 5-minute steps, configured as a file would with
@@ -17,16 +18,7 @@ static struct cfg_target target;
 static struct ctl_replay make(const double *load, size_t n) {
   struct ctl_replay r = {.load = load, .n = n, .warmup_steps = 1,
                          .target = &target};
-  static char name[] = "t";
-  cfg_target_defaults(&target);
-  target.name = name;
-  target.actuator = CFG_ACT_KUBERNETES;
-  target.step_ms = 300000;
-  target.warmup_ms = 300000;
-  target.unit_capacity = 500;
-  target.floor_utilization = 1;
-  target.stabilization_ms = 0;
-  target.max = 1000000;
+  test_target(&target, 300000, 300000, 500, 1000000);
   return r;
 }
 

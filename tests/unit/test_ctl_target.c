@@ -7,6 +7,7 @@
 #include "../../common/pw_alloc.h"
 #include "../../controller/ctl_settings.h"
 #include "../../controller/ctl_target.h"
+#include "test_target.h"
 #include "test_util.h"
 
 /* Accepts up to `limit`, refuses 777, fails when `fail` is set. */
@@ -69,16 +70,9 @@ static struct ctl_target *make(long min) {
   struct ctl_target *t = NULL;
   char err[128];
   /* Configured as a file would (the rest the defaults). */
-  cfg_target_defaults(&target);
-  target.actuator = CFG_ACT_KUBERNETES;
-  target.step_ms = 60000;
-  target.warmup_ms = 60000;
-  target.unit_capacity = 10;
-  target.floor_utilization = 1;
-  target.stabilization_ms = 0;
+  test_target(&target, 60000, 60000, 10, 1000);
   target.history_ms = 86400000;
   target.min = min;
-  target.max = 1000;
   pw_free(sched);
   ASSERT_OK(ctl_settings_target(&target, 0, 0, &c, &sched));
   /* This test's own choice: a fallback asks for exactly the load. */
@@ -89,7 +83,7 @@ static struct ctl_target *make(long min) {
 
 static void actuator_reasons_reach_the_decision(void **state) {
   (void)state;
-  struct fake f = {{&fake_ops, ""}, 5, 0, 0, 0};
+  struct fake f = {{&fake_ops, "", "", 0}, 5, 0, 0, 0};
   struct ctl_decision d;
   struct act_capacity cap;
   int64_t ts = 0;
@@ -115,7 +109,7 @@ static void actuator_reasons_reach_the_decision(void **state) {
 
 static void a_refusal_is_a_reason(void **state) {
   (void)state;
-  struct fake f = {{&fake_ops, ""}, 1000, 3, 0, 0};
+  struct fake f = {{&fake_ops, "", "", 0}, 1000, 3, 0, 0};
   struct ctl_decision d;
   struct act_capacity cap;
   struct ctl_target *t = make(777);
