@@ -251,7 +251,11 @@ static int sel_fetch(struct tel_source *src, int64_t from_ms, int64_t to_ms,
       commit(s, &s->table[i]);
   for(int64_t b = s->next; b < end && b < s->next + NB && rc == 0; b++) {
     size_t i = (size_t)(b % NB);
-    if(s->have[i] && b >= first)
+    /* A step's sum that overflowed (two 1e308 samples) is no load: the
+     * step stays missing, counted as a refused sample. */
+    if(s->have[i] && b >= first && !isfinite(s->sum[i]))
+      s->base.rejected++;
+    else if(s->have[i] && b >= first)
       rc = tel_samples_push(out, b * step, s->sum[i]);
     s->have[i] = 0;
     s->sum[i] = 0;

@@ -76,6 +76,34 @@ static void sums_matching_series_per_step(void **state) {
   tel_rw_free(&rw);
 }
 
+/* Two series of 1e308 in one step sum to +Inf: that step is no load (it
+ * stays missing, counted as rejected), the next one is kept. */
+static void an_overflowing_sum_is_refused(void **state) {
+  (void)state;
+  struct tel_rw *rw = NULL;
+  struct tel_source *src = NULL;
+  struct tel_samples out = {0};
+  struct tel_rw_stats st = {0};
+  char err[128];
+  struct tel_rw_selector sel = {"load", NULL, 0, 0, 60000};
+  ASSERT_OK(tel_rw_new(1 << 20, &rw));
+  ASSERT_OK(tel_rw_source(rw, &sel, T0, &src, err, sizeof(err)));
+  struct pb_label a[] = {{"__name__", "load"}, {"pod", "a"}};
+  struct pb_label b[] = {{"__name__", "load"}, {"pod", "b"}};
+  struct pb_sample sa[] = {{1e308, T0}, {1, T0 + 60000}};
+  struct pb_sample sb[] = {{1e308, T0}, {2, T0 + 60000}};
+  struct pb_series s[] = {{a, 2, sa, 2}, {b, 2, sb, 2}};
+  send(rw, s, 2, &st);
+  ASSERT_OK(tel_fetch(src, T0, T0 + 120000, &out));
+  assert_int_equal(out.n, 1);
+  assert_int_equal(out.ts_ms[0], T0 + 60000);
+  ASSERT_NEAR(out.v[0], 3, 0);
+  assert_int_equal(src->rejected, 1);
+  tel_samples_cleanup(&out);
+  tel_source_free(&src);
+  tel_rw_free(&rw);
+}
+
 static void counters_become_rates_and_stale_ends_a_series(void **state) {
   (void)state;
   struct tel_rw *rw = NULL;
@@ -358,6 +386,7 @@ static void bad_timestamps_and_values_are_refused(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(sums_matching_series_per_step),
+    cmocka_unit_test(an_overflowing_sum_is_refused),
     cmocka_unit_test(counters_become_rates_and_stale_ends_a_series),
     cmocka_unit_test(bad_payloads_are_refused),
     cmocka_unit_test(decoded_size_is_capped_before_allocating),
