@@ -13,6 +13,7 @@
 #include "../common/pw_clock.h"
 #include "../common/pw_http.h"
 #include "../common/pw_log.h"
+#include "ctl_build.h"
 #include "ctl_cli.h"
 #include "ctl_daemon.h"
 #include "ctl_http.h"
@@ -119,16 +120,14 @@ int ctl_check_config_main(int argc, char **argv) {
   }
   if(load("check-config", argv[1], &c))
     return CTL_EXIT_USAGE;
-  static const char *const src[] = {"prometheus", "cloudwatch", "postgres",
-                                    "remote_write", "csv", "demo"};
-  static const char *const act[] = {"dryrun", "kubernetes", "lambda"};
   printf("%s: valid; %zu target%s, listen %s%s\n", argv[1], c->ntargets,
          c->ntargets == 1 ? "" : "s", c->listen,
          c->dry_run ? ", dry run" : "");
   for(size_t i = 0; i < c->ntargets; i++) {
     const struct cfg_target *t = &c->targets[i];
     printf("  %s: %s -> %s, step %llds, warm-up %llds, unit %g, "
-           "min %ld, max %ld\n", t->name, src[t->source], act[t->actuator],
+           "min %ld, max %ld\n", t->name, ctl_build_source_name(t->source),
+           ctl_build_actuator_name(t->actuator),
            (long long)(t->step_ms / 1000), (long long)(t->warmup_ms / 1000),
            t->unit_capacity, t->min, t->max);
   }
