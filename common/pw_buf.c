@@ -36,13 +36,11 @@ static int grow(struct pw_buf *b, size_t need) {
 }
 
 int pw_buf_append(struct pw_buf *b, const void *data, size_t n) {
-  if(b->err)
-    return b->err;
   if(n > b->max || b->len > b->max - n)
-    return b->err = PW_ETOOBIG;
+    return b->err = b->err ? b->err : PW_ETOOBIG;
   int rc = grow(b, b->len + n + 1);
   if(rc)
-    return b->err = rc;
+    return b->err = b->err ? b->err : rc;
   if(n)
     memcpy(b->p + b->len, data, n);
   b->len += n;
@@ -56,17 +54,15 @@ int pw_buf_printf(struct pw_buf *b, const char *fmt, ...) {
   va_start(ap, fmt);
   int n = vsnprintf(small, sizeof(small), fmt, ap);
   va_end(ap);
-  if(b->err)
-    return b->err;
   if(n < 0)
-    return b->err = PW_EINVAL;
+    return b->err = b->err ? b->err : PW_EINVAL;
   if((size_t)n < sizeof(small))
     return pw_buf_append(b, small, (size_t)n);
   if((size_t)n > b->max || b->len > b->max - (size_t)n)
-    return b->err = PW_ETOOBIG;
+    return b->err = b->err ? b->err : PW_ETOOBIG;
   int rc = grow(b, b->len + (size_t)n + 1);
   if(rc)
-    return b->err = rc;
+    return b->err = b->err ? b->err : rc;
   va_start(ap, fmt);
   vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
   va_end(ap);
@@ -172,8 +168,8 @@ int pw_buf_json_str(struct pw_buf *b, const char *s) {
 }
 
 void pw_buf_adds(struct pw_buf *b, const char *s) {
-  if(pw_buf_append(b, s, strlen(s)))
-    return;  /* sticky: b->err says so */
+  if(b->err || pw_buf_append(b, s, strlen(s)))
+    return;  /* b->err says so */
 }
 
 void pw_buf_addf(struct pw_buf *b, const char *fmt, ...) {
@@ -191,7 +187,7 @@ void pw_buf_addf(struct pw_buf *b, const char *fmt, ...) {
       return;
   } else if((size_t)n > b->max || b->len > b->max - (size_t)n) {
     b->err = PW_ETOOBIG;
-  } else if((b->err = grow(b, b->len + (size_t)n + 1)) == 0) {
+  } else if((b->err = grow(b, b->len + (size_t)n + 1)) == 0) {  /* or sticks */
     va_start(ap, fmt);
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -200,6 +196,6 @@ void pw_buf_addf(struct pw_buf *b, const char *fmt, ...) {
 }
 
 void pw_buf_add_json(struct pw_buf *b, const char *s) {
-  if(pw_buf_json_str(b, s))
+  if(b->err || pw_buf_json_str(b, s))
     return;
 }

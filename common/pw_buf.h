@@ -2,10 +2,12 @@
  * A growable byte buffer with a hard cap, for data whose size the network
  * or a file decides.  The contents are always NUL-terminated.
  *
- * The first error of an append is sticky (as SQLite's sqlite3_str keeps
- * one): later appends do nothing and return it, until pw_buf_reset().  So
- * a writer of many pieces may append without checking each and ask
- * pw_buf_error() once at the end.
+ * The first error of an append is kept (as SQLite's sqlite3_str keeps
+ * one) until pw_buf_reset(): pw_buf_adds(), pw_buf_addf() and
+ * pw_buf_add_json() do nothing once it is set, so a writer of many pieces
+ * appends without checking each and asks pw_buf_error() once at the end.
+ * pw_buf_append() and pw_buf_printf() still try, and return their own
+ * result (a caller may go on after a refused piece).
  */
 #ifndef PW_BUF_H
 #define PW_BUF_H
@@ -26,7 +28,7 @@ struct pw_buf {
 void pw_buf_init(struct pw_buf *b, size_t max);
 
 /* Appends n bytes.  PW_ETOOBIG past the cap, PW_ENOMEM; on error the
- * buffer keeps what it had, and the error sticks (see above). */
+ * buffer keeps what it had, and the error is kept (see above). */
 int pw_buf_append(struct pw_buf *b, const void *data, size_t n) PW_WUR;
 
 /* Appends a formatted string (same errors as pw_buf_append). */

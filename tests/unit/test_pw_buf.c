@@ -60,8 +60,30 @@ static void secret_files_warn_when_shared(void **state) {
   pw_buf_cleanup(&b);
 }
 
+/* The first error of an append is kept; the unchecked adders then do
+ * nothing, so a writer asks once; a reset clears it. */
+static void the_first_error_is_kept(void **state) {
+  (void)state;
+  struct pw_buf b;
+  pw_buf_init(&b, 12);
+  pw_buf_adds(&b, "ab");
+  pw_buf_addf(&b, "%d", 12);
+  assert_int_equal(pw_buf_error(&b), 0);
+  pw_buf_addf(&b, "%s", "far too long for it");
+  assert_int_equal(pw_buf_error(&b), PW_ETOOBIG);
+  pw_buf_adds(&b, "c");
+  pw_buf_add_json(&b, "d");
+  assert_string_equal(pw_buf_str(&b), "ab12");
+  pw_buf_reset(&b);
+  assert_int_equal(pw_buf_error(&b), 0);
+  pw_buf_add_json(&b, "q\"");
+  assert_string_equal(pw_buf_str(&b), "\"q\\\"\"");
+  pw_buf_cleanup(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test(the_first_error_is_kept),
     cmocka_unit_test(secret_files_warn_when_shared),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
