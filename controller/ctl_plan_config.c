@@ -266,7 +266,7 @@ static int read_source(const struct ctx *x, const struct cfg_target *t,
                        struct tel_source *src, int64_t from, size_t n,
                        struct tel_samples *out, char *why, size_t len) {
   int64_t step = t->step_ms;
-  int found = 0, rc = 0;
+  int found = 0, rc = 0, shown = 0;
   char label[96], last_why[256] = "";
   snprintf(label, sizeof(label), "reading %s", t->name);
   for(size_t i = 0; i < n; i += READ_STEPS) {
@@ -282,13 +282,14 @@ static int read_source(const struct ctx *x, const struct cfg_target *t,
       found = 1;
     }
     show_progress(x, label, i + k, n);
+    shown = 1;
   }
   if(rc == 0 && !found) {
     rc = PW_ENOTFOUND;
     snprintf(why, len, "%s", last_why[0] ? last_why : "no data");
   } else if(rc) {
-    if(x->o->progress)
-      fputc('\n', stderr);
+    if(x->o->progress && shown)
+      fputc('\n', stderr);  /* end the bar's line */
     snprintf(why, len, "%s", src->why[0] ? src->why : pw_strerror(rc));
   }
   return rc;
