@@ -13,6 +13,7 @@
 #include "../common/pw_csv.h"
 #include "../common/pw_time.h"
 #include "ctl_cli.h"
+#include "ctl_plan_config.h"
 #include "ctl_replay.h"
 #include "ctl_settings.h"
 #include "ctl_report.h"
@@ -31,6 +32,9 @@ static const char usage[] =
   "                    [--surge-ratio R [--surge-factor F]\n"
   "                    [--surge-hold SECONDS]] [--decisions FILE]\n"
   "                    [--report DIR] [--format text|json]\n"
+  "       prewarm plan --config FILE [--target NAME]... [--history DURATION]\n"
+  "                    [--end TIME] [--keepalive SECONDS] [--report DIR]\n"
+  "                    [--format text|json]\n"
   "\n"
   "Replays a load trace (one row a step: requests or invocations in that\n"
   "step) through prewarm's control loop on a simulated clock and compares\n"
@@ -79,6 +83,32 @@ static const char usage[] =
   "  --report DIR        write DIR/index.html (charts, no network) and the\n"
   "                      CSVs behind it\n"
   "  --format text|json  the summary on stdout (default text)\n";
+
+static const char usage_config[] =
+  "\n"
+  "With --config, each target of prewarm's configuration file is planned\n"
+  "on its own history, read from its configured source (prometheus,\n"
+  "cloudwatch, postgres; a remote_write target from the store:; csv and\n"
+  "demo: the whole file), with its configured policy and platform:\n"
+  "\n"
+  "  --config FILE       the daemon's configuration (prewarm run --config)\n"
+  "  --target NAME       plan this target (repeatable; default: all)\n"
+  "  --history DURATION  how far back to read, e.g. 7d (default: each\n"
+  "                      target's forecast.history, 14d unless set)\n"
+  "  --end TIME          read up to TIME, Unix seconds or\n"
+  "                      YYYY-MM-DDTHH:MM:SSZ (default: now)\n"
+  "  --keepalive SECONDS lambda targets, as above (default 600)\n"
+  "  --report DIR        DIR/<target>/index.html and its CSVs per target\n"
+  "  --format text|json  text: a 'target' line (source, span, missing\n"
+  "                      steps) before each table; json:\n"
+  "                      {\"targets\":[{\"name\":...,\"source\":...,...}]}\n"
+  "A target that cannot be read is reported with the reason, the others\n"
+  "are still planned, and the exit status is 1.\n";
+
+static void print_usage(void) {
+  fputs(usage, stdout);
+  fputs(usage_config, stdout);
+}
 
 static int num(const char *opt, const char *v, double lo, double hi,
                double *out) {
@@ -228,7 +258,7 @@ static int parse_args(int argc, char **argv, struct ctl_plan_opts *o) {
   optind = 1;
   while((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     if(c == 'h') {
-      fputs(usage, stdout);
+      print_usage();
       return 1;
     }
     rc = parse_opt(o, c, c == '?' ? argv[optind - 1] : optarg);
@@ -304,10 +334,10 @@ static void check_timestamps(const struct ctl_plan_opts *o,
             (double)g.first_ms / 1000);
 }
 
-static void progress(void *arg, size_t done, size_t total) {
-  (void)arg;
+void ctl_plan_progress(void *arg, size_t done, size_t total) {
+  const char *what = arg ? arg : "replaying";
   int width = 40, fill = (int)((double)done / (double)total * width);
-  fprintf(stderr, "\rreplaying [%.*s%*s] %3d%%", fill,
+  fprintf(stderr, "\r%s [%.*s%*s] %3d%%", what, fill,
           "########################################", width - fill, "",
           (int)(100.0 * (double)done / (double)total));
   if(done == total)
@@ -402,16 +432,22 @@ static int score_all(struct ctl_plan_result *r, double *need) {
   return 0;
 }
 
-static void print_json(const struct ctl_plan_result *r) {
-  int k8s = r->model.platform == ACT_KUBERNETES;
-  printf("{\"trace\":\"");
-  for(const char *c = r->trace; *c; c++) {
+void ctl_plan_json_string(const char *s) {
+  putchar('"');
+  for(const char *c = s; *c; c++) {
     if(*c == '"' || *c == '\\')
       putchar('\\');
     if((unsigned char)*c >= 0x20)
       putchar(*c);
   }
-  printf("\",\"steps\":%zu,\"step_s\":%g,\"platform\":\"%s\","
+  putchar('"');
+}
+
+void ctl_plan_print_json_fields(const struct ctl_plan_result *r) {
+  int k8s = r->model.platform == ACT_KUBERNETES;
+  printf("\"trace\":");
+  ctl_plan_json_string(r->trace);
+  printf(",\"steps\":%zu,\"step_s\":%g,\"platform\":\"%s\","
          "\"unit_capacity\":%g,\"warmup_steps\":%d,\"period\":%d,"
          "\"period2\":%d,\"period_source\":\"%s\",\"model\":\"%s\","
          "\"refits\":%ld,\"fallback_steps\":%ld,\"scored_from\":%zu,"
@@ -435,10 +471,16 @@ static void print_json(const struct ctl_plan_result *r) {
              s->cold_starts, s->cold_start_fraction);
     first = 0;
   }
-  printf("}}\n");
+  printf("}");
 }
 
-static void print_text(const struct ctl_plan_result *r) {
+static void print_json(const struct ctl_plan_result *r) {
+  putchar('{');
+  ctl_plan_print_json_fields(r);
+  printf("}\n");
+}
+
+void ctl_plan_print_text(const struct ctl_plan_result *r) {
   int k8s = r->model.platform == ACT_KUBERNETES;
   const struct act_sim_score *orc = &r->score[CTL_PLAN_ORACLE];
   printf("trace     %s: %zu steps of %g s (%.1f days)\n", r->trace, r->n,
@@ -515,19 +557,20 @@ static int write_decisions(const char *path, const struct ctl_plan_result *r) {
   return 0;
 }
 
-int ctl_plan_run(const struct ctl_plan_opts *o, const double *load,
-                 size_t n, char **labels, struct ctl_plan_result *r,
-                 char *err, size_t errlen) {
-  struct cfg_target target;
-  struct ctl_replay rp = {.load = load, .n = n, .target = &target};
+int ctl_plan_replay(const struct ctl_plan_input *in,
+                    struct ctl_plan_result *r, char *err, size_t errlen) {
+  const struct cfg_target *t = in->target;
+  struct ctl_replay rp = {.load = in->load, .n = in->n,
+                          .start_ms = in->start_ms, .target = t};
+  size_t n = in->n;
+  int lambda = cfg_target_lambda(t);
+  double step_s = in->step_s > 0 ? in->step_s : (double)t->step_ms / 1000;
   int rc;
 
   memset(r, 0, sizeof(*r));
-  char model[32];
-  plan_target(o, &target, model, sizeof(model));
-  rp.warmup_steps = ctl_settings_steps(target.warmup_ms, target.step_ms);
-  if(o->progress && n >= 20000)
-    rp.progress = progress;
+  rp.warmup_steps = ctl_settings_steps(t->warmup_ms, t->step_ms);
+  if(in->progress && n >= 20000)
+    rp.progress = ctl_plan_progress;
   rc = ctl_replay_run(&rp, err, errlen);
   if(rc) {
     ctl_replay_cleanup(&rp);
@@ -535,22 +578,25 @@ int ctl_plan_run(const struct ctl_plan_opts *o, const double *load,
       snprintf(err, errlen, "replay failed: %s", pw_strerror(rc));
     return rc;
   }
-  r->trace = o->trace;
+  r->trace = in->name;
   r->n = n;
-  r->step_s = o->step_s;
+  r->step_s = step_s;
+  /* The platform model is the target's: its platform, unit and warm-up,
+   * as the replay's sim actuator has it. */
   r->model = (struct act_sim_model){
-    .platform = o->platform, .unit = o->unit, .duration_ms = o->duration_ms,
-    .step_s = o->step_s, .warmup_steps = rp.warmup_steps,
-    .keepalive_steps = steps_of(o->keepalive_s, o->step_s)};
+    .platform = lambda ? ACT_LAMBDA : ACT_KUBERNETES,
+    .unit = t->unit_capacity, .duration_ms = lambda ? t->duration_ms : 0,
+    .step_s = step_s, .warmup_steps = rp.warmup_steps,
+    .keepalive_steps = steps_of(in->keepalive_s, step_s)};
   r->period = rp.period;
   r->period2 = rp.period2;
-  r->period_given = o->period > 0;
+  r->period_given = t->period > 0;
   r->model_name = rp.have_model ? fc_kind_name(rp.kind) : "none";
   r->refits = rp.stats.refits;
   r->fallback_steps = rp.stats.fallbacks;
   r->replay_ms = rp.elapsed_ms;
-  r->load = load;
-  r->labels = labels;
+  r->load = in->load;
+  r->labels = in->labels;
   r->quantile = rp.quantile;
   r->reasons = rp.reasons;
   r->desired[CTL_PLAN_PREDICTIVE] = rp.desired;
@@ -566,6 +612,19 @@ int ctl_plan_run(const struct ctl_plan_opts *o, const double *load,
     ctl_plan_result_cleanup(r);
   }
   return rc;
+}
+
+int ctl_plan_run(const struct ctl_plan_opts *o, const double *load,
+                 size_t n, char **labels, struct ctl_plan_result *r,
+                 char *err, size_t errlen) {
+  struct cfg_target target;
+  char model[32];
+  plan_target(o, &target, model, sizeof(model));
+  struct ctl_plan_input in = {
+    .target = &target, .name = o->trace, .load = load, .n = n,
+    .labels = labels, .start_ms = 0, .step_s = o->step_s,
+    .keepalive_s = o->keepalive_s, .progress = o->progress};
+  return ctl_plan_replay(&in, r, err, errlen);
 }
 
 void ctl_plan_result_cleanup(struct ctl_plan_result *r) {
@@ -600,7 +659,7 @@ static int run_plan(const struct ctl_plan_opts *o, struct pw_csv_column *col) {
     if(o->json)
       print_json(&r);
     else
-      print_text(&r);
+      ctl_plan_print_text(&r);
     if(o->report && !o->json)
       printf("\nreport    %s/index.html\n", o->report);
   }
@@ -613,6 +672,13 @@ int ctl_plan_main(int argc, char **argv) {
   struct pw_csv_column col;
   int rc;
 
+  for(int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if(strcmp(argv[i], "--help") == 0) {
+      print_usage();
+      return CTL_EXIT_OK;
+    }
+  if(ctl_plan_config_wanted(argc, argv))
+    return ctl_plan_config_main(argc, argv);
   rc = parse_args(argc, argv, &o);
   if(rc)
     return rc == 1 ? CTL_EXIT_OK : rc;

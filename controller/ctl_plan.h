@@ -9,7 +9,10 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "../actuators/act_sim.h"
+#include "../config/cfg.h"
 #include "../forecast/fc_model.h"
 
 /* The policies a plan compares, in report order. */
@@ -27,7 +30,7 @@ extern const char *const ctl_plan_policy_names[CTL_PLAN_NPOLICIES];
 
 /* Everything a finished plan knows, for the outputs and the report. */
 struct ctl_plan_result {
-  const char *trace;
+  const char *trace;           /* the trace file or the target's name */
   size_t n, start;             /* steps, first scored step */
   double step_s;
   struct act_sim_model model;
@@ -64,15 +67,55 @@ struct ctl_plan_opts {
 /* The defaults of the command's optional settings. */
 void ctl_plan_defaults(struct ctl_plan_opts *o);
 
+/* One history to plan on, and the target it is planned for. */
+struct ctl_plan_input {
+  const struct cfg_target *target;  /* the settings and the platform */
+  const char *name;          /* the trace file or the target, for outputs */
+  const double *load;        /* n steps, NAN where missing */
+  size_t n;
+  char **labels;             /* the time of each step, or NULL */
+  int64_t start_ms;          /* the time of load[0]: 0 for a trace */
+  double step_s;             /* 0: the target's step */
+  double keepalive_s;        /* Lambda: an on-demand environment's */
+  int progress;              /* a progress bar on stderr (long replays) */
+};
+
 /*
- * Replays load[0..n) and scores every policy into *r (labels may be NULL;
- * both are borrowed until ctl_plan_result_cleanup()).  Returns 0, or
- * PW_EINVAL / PW_ENOMEM with a message in err.
+ * The plan's core: replays in->load through the loop engine with the
+ * target's settings (ctl_settings_target(), as the daemon derives them)
+ * and scores every policy into *r on the target's platform model: Lambda
+ * when cfg_target_lambda(), the unit capacity, duration and warm-up
+ * configured, in->keepalive_s.  Everything in *in is borrowed; name,
+ * load and labels must outlive *r until ctl_plan_result_cleanup().
+ * Returns 0, or PW_EINVAL / PW_ENOMEM with a message in err (then *r
+ * holds nothing to clean up).  Any thread; one plan per result.
+ */
+int ctl_plan_replay(const struct ctl_plan_input *in,
+                    struct ctl_plan_result *r, char *err, size_t errlen)
+  PW_WUR;
+
+/*
+ * prewarm plan --trace: the options stated as a target (plan_target())
+ * and planned with ctl_plan_replay().  Replays load[0..n) and scores
+ * every policy into *r (labels may be NULL; both are borrowed until
+ * ctl_plan_result_cleanup()).  Returns 0, or PW_EINVAL / PW_ENOMEM with
+ * a message in err.
  */
 int ctl_plan_run(const struct ctl_plan_opts *o, const double *load,
                  size_t n, char **labels, struct ctl_plan_result *r,
                  char *err, size_t errlen) PW_WUR;
 void ctl_plan_result_cleanup(struct ctl_plan_result *r);
+
+/* The outputs, shared by --trace and --config (stdout). */
+void ctl_plan_print_text(const struct ctl_plan_result *r);
+/* The JSON object's members, without the braces. */
+void ctl_plan_print_json_fields(const struct ctl_plan_result *r);
+/* A JSON string, quoted, control characters dropped. */
+void ctl_plan_json_string(const char *s);
+
+/* The progress bar on stderr: arg is the label (NULL: "replaying"); a
+ * line ends when done == total.  Call only when stderr is a terminal. */
+void ctl_plan_progress(void *arg, size_t done, size_t total);
 
 /* Runs the command; returns the process exit status (0, 1 or 2). */
 int ctl_plan_main(int argc, char **argv);

@@ -40,26 +40,27 @@ int ctl_replay_run(struct ctl_replay *r, char *err, size_t errlen) {
   r->reasons = pw_calloc(r->n ? r->n : 1, sizeof(unsigned));
   if(!r->desired || !r->quantile || !r->reasons)
     return PW_ENOMEM;
-  /* The seam: the trace from the epoch, the platform model. */
-  rc = tel_csv_new(r->load, r->n, 0, step_ms, &src);
+  /* The seam: the trace from start_ms, the platform model. */
+  rc = tel_csv_new(r->load, r->n, r->start_ms, step_ms, &src);
   if(rc == 0)
     rc = act_sim_new(r->warmup_steps, &act);
   if(rc) {
     tel_source_free(&src);
     return rc;
   }
-  rc = ctl_unit_new(r->target, src, act, 0, 0, 0, 0, &u, err, errlen);
+  rc = ctl_unit_new(r->target, src, act, r->start_ms, 0, r->start_ms, 0, &u,
+                    err, errlen);
   struct capture cap = {r, 0};
   struct ctl_loop_hooks hooks = {NULL, captured, &cap};
   if(rc == 0)
     rc = ctl_loop_new(&u, 1, 0, &hooks, &loop);
   if(rc)
     goto out;
-  pw_clock_sim(&clk, 0);
+  pw_clock_sim(&clk, r->start_ms);
   double t0 = pw_clock_mono_ms();
   for(size_t i = 0; i < r->n; i++) {
     /* Step i is observed when it ends; the decision is made then. */
-    clk.ops->sleep_until(&clk, (int64_t)(i + 1) * step_ms);
+    clk.ops->sleep_until(&clk, r->start_ms + (int64_t)(i + 1) * step_ms);
     cap.i = i;
     (void)ctl_loop_tick(loop, clk.ops->now_ms(&clk), 1);
     if(r->progress && (i % 1024 == 0 || i + 1 == r->n))

@@ -2,8 +2,8 @@
  * Replay: runs a load trace through the loop engine (ctl_loop, the same
  * step the daemon runs: feed, model, forecast, decide, actuate) on a
  * simulated clock.  The seam where a replay differs from the daemon is
- * here and only here: the source is the trace (a csv source from the
- * epoch), the actuator is the sim platform model, and the steps run on
+ * here and only here: the source is the trace (a csv source from
+ * start_ms, the epoch unless told), the actuator is the sim platform model, and the steps run on
  * the calling thread.  Also the baseline policies `prewarm plan`
  * compares it with.
  */
@@ -22,6 +22,9 @@ struct ctl_replay {
   /* In. */
   const double *load;       /* n steps, NAN where missing */
   size_t n;
+  int64_t start_ms;         /* the time of load[0]: 0 for a trace, the
+                             * real time for a configured target's history
+                             * (its schedules are absolute times) */
   const struct cfg_target *target;  /* the settings, as configured
                                      * (ctl_settings_target()); borrowed */
   int warmup_steps;         /* of the sim actuator */
