@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../common/pw_log.h"
+#include "../common/pw_scrub.h"
 
 void act_why(struct act *a, const char *fmt, ...) {
   va_list ap;
@@ -14,6 +15,9 @@ void act_why(struct act *a, const char *fmt, ...) {
   /* A long name may cut the text short; that is fine for a message. */
   vsnprintf(a->why, sizeof(a->why), fmt, ap);
   va_end(ap);
+  /* It quotes upstream replies and curl's errors, which may hold a URL's
+   * userinfo or a signed query: never let a secret through. */
+  pw_scrub_secret(a->why, sizeof(a->why), NULL);
 }
 
 int act_refusal_log(struct act *a, double now_ms) {

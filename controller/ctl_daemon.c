@@ -26,8 +26,10 @@
 #define DEFAULT_WORKERS 8
 
 int64_t ctl_daemon_tick_ms(const struct cfg *c) {
-  int64_t t = c->tick_ms;
-  for(size_t i = 0; !t && i < c->ntargets; i++)
+  if(c->tick_ms)
+    return c->tick_ms;
+  int64_t t = 0;
+  for(size_t i = 0; i < c->ntargets; i++)
     if(!t || c->targets[i].step_ms < t)
       t = c->targets[i].step_ms;
   return t;
@@ -93,31 +95,35 @@ static void recorded(void *ud, struct ctl_unit *u, int rc,
   char reasons[160];
   (void)rc;
   ctl_reasons_format(u->dec.reasons, reasons, sizeof(reasons));
-  pthread_mutex_lock(&d->rec_mu);
   if(d->dlog) {
     struct pb_decision pd = {
       u->c->name, u->at_ms, load, u->dec.desired, reasons,
       fc ? ts->forecast_at_lead : NaN, fc ? ts->quantile_at_lead : NaN,
       u->cap.requested < 0 ? -1 : u->cap.requested, u->cap.ready,
       u->act->why, st->result != CTL_ACT_STANDBY};
+    pthread_mutex_lock(&d->dlog_mu);
     int wrc = ctl_dlog_write(d->dlog, &pd);
+    const char *why = wrc ? ctl_dlog_last_error(d->dlog) : "";
+    pthread_mutex_lock(&d->rec_mu);
     if(wrc) {
       d->dlog_errors++;
       if(!d->dlog_failing)
         pw_logf(PW_LOG_ERROR,
                 PW_LF(PW_LF_STR("path", d->cfg->dlog_path),
-                      PW_LF_STR("error", ctl_dlog_last_error(d->dlog))),
+                      PW_LF_STR("error", why)),
                 "decision log: cannot write; the record is cut back and "
                 "the log tries again");
-      snprintf(d->dlog_why, sizeof(d->dlog_why), "%s",
-               ctl_dlog_last_error(d->dlog));
+      snprintf(d->dlog_why, sizeof(d->dlog_why), "%s", why);
     } else if(d->dlog_failing) {
       pw_logf(PW_LOG_INFO, PW_LF(PW_LF_STR("path", d->cfg->dlog_path)),
               "decision log: writing again");
     }
     d->dlog_failing = wrc != 0;
+    pthread_mutex_unlock(&d->rec_mu);
+    pthread_mutex_unlock(&d->dlog_mu);
   }
   if(d->store) {
+    pthread_mutex_lock(&d->rec_mu);
     struct ctl_rec_row r = {.desired = -1};
     snprintf(r.target, sizeof(r.target), "%s", u->c->name);
     for(size_t i = 0; st->src_rc == 0 && i < st->read->n; i++) {
@@ -129,11 +135,11 @@ static void recorded(void *ud, struct ctl_unit *u, int rc,
     r.load = load;
     r.desired = u->dec.desired;
     snprintf(r.reasons, sizeof(r.reasons), "%s", reasons);
-    r.fc_mean = ts->forecast_at_lead;
-    r.fc_upper = ts->quantile_at_lead;
+    r.fc_mean = fc ? ts->forecast_at_lead : NaN;
+    r.fc_upper = fc ? ts->quantile_at_lead : NaN;
     queue_row(d, &r);
+    pthread_mutex_unlock(&d->rec_mu);
   }
-  pthread_mutex_unlock(&d->rec_mu);
 }
 
 /* Moves the queued rows into the store and writes them; with store_mu
@@ -141,6 +147,7 @@ static void recorded(void *ud, struct ctl_unit *u, int rc,
 static int store_write(struct ctl_daemon *d) {
   enum { BATCH = 4096 };
   struct ctl_rec_row *batch = d->batch;
+  long lost = 0;
   for(;;) {
     size_t n = 0;
     pthread_mutex_lock(&d->rec_mu);
@@ -158,11 +165,17 @@ static int store_write(struct ctl_daemon *d) {
                : ctl_store_decision(d->store, r->target, r->ts_ms, r->load,
                                     r->desired, r->reasons, r->fc_mean,
                                     r->fc_upper);
-      if(rc)
-        pw_log(PW_LOG_WARN, "store: out of memory queueing a row");
+      lost += rc != 0;
     }
     if(n < BATCH)
       break;
+  }
+  if(lost) {
+    pw_logf(PW_LOG_WARN, PW_LF(PW_LF_NUM("rows", (double)lost)),
+            "store: out of memory queueing rows; they are dropped");
+    pthread_mutex_lock(&d->rec_mu);
+    d->rows_dropped += lost;
+    pthread_mutex_unlock(&d->rec_mu);
   }
   int rc = ctl_store_flush(d->store);
   if(rc) {
@@ -286,6 +299,14 @@ static int open_store(struct ctl_daemon *d, char *err, size_t errlen) {
   return d->rows && d->batch ? 0 : PW_ENOMEM;
 }
 
+/* Whether a reload's decision log is the running one's. */
+static int same_dlog(const struct cfg *a, const struct cfg *b) {
+  return a->dlog_path && b->dlog_path &&
+         strcmp(a->dlog_path, b->dlog_path) == 0 &&
+         a->dlog_max_bytes == b->dlog_max_bytes &&
+         a->dlog_keep == b->dlog_keep;
+}
+
 static int start(struct ctl_daemon *d, char *err, size_t errlen) {
   struct ctl_loop_hooks hooks = {lead, recorded, d};
   int rc = ctl_loop_new(d->units, d->n, d->workers, &hooks, &d->loop);
@@ -314,6 +335,7 @@ int ctl_daemon_reload(const struct ctl_daemon *prev, struct cfg *cfg,
   }
   pthread_mutex_init(&d->mu, NULL);
   pthread_mutex_init(&d->rec_mu, NULL);
+  pthread_mutex_init(&d->dlog_mu, NULL);
   pthread_mutex_init(&d->store_mu, NULL);
   pthread_cond_init(&d->store_cv, NULL);
   d->cfg = cfg;
@@ -338,7 +360,9 @@ int ctl_daemon_reload(const struct ctl_daemon *prev, struct cfg *cfg,
     d->aws = prev->aws;
     d->aws_borrowed = prev->aws != NULL;
   }
-  if(rc == 0 && cfg->dlog_path)
+  /* The running decision log is handed over when the file stays. */
+  if(rc == 0 && cfg->dlog_path && !(prev && prev->dlog &&
+                                    same_dlog(cfg, prev->cfg)))
     rc = ctl_dlog_open(cfg->dlog_path, cfg->dlog_max_bytes,
                        (int)cfg->dlog_keep, &d->dlog, err, errlen);
   if(rc == 0 && cfg->store_conninfo_env)
@@ -401,18 +425,52 @@ void ctl_daemon_free(struct ctl_daemon **dp) {
   pthread_cond_destroy(&d->store_cv);
   pthread_mutex_destroy(&d->store_mu);
   pthread_mutex_destroy(&d->rec_mu);
+  pthread_mutex_destroy(&d->dlog_mu);
   pthread_mutex_destroy(&d->mu);
   pw_free(d);
   *dp = NULL;
 }
 
+/* The record side goes on: the decision log (when the same file), the
+ * rows still queued for the store, and the counters.  prev's loop is
+ * stopped, so nothing records into it. */
+static void carry_records(struct ctl_daemon *d, struct ctl_daemon *prev) {
+  if(!d->dlog && prev->dlog && same_dlog(d->cfg, prev->cfg)) {
+    d->dlog = prev->dlog;
+    prev->dlog = NULL;
+  }
+  pthread_mutex_lock(&prev->rec_mu);
+  pthread_mutex_lock(&d->rec_mu);
+  d->dlog_errors = prev->dlog_errors;
+  d->dlog_failing = prev->dlog_failing;
+  memcpy(d->dlog_why, prev->dlog_why, sizeof(d->dlog_why));
+  d->rows_dropped += prev->rows_dropped;
+  /* Queued rows move when the new daemon has a store too; else they are
+   * counted as dropped (the store is gone from the file). */
+  while(prev->rows_n) {
+    if(d->max_rows)
+      queue_row(d, &prev->rows[prev->rows_head]);
+    else
+      d->rows_dropped++;
+    prev->rows_head = (prev->rows_head + 1) % prev->max_rows;
+    prev->rows_n--;
+  }
+  pthread_mutex_unlock(&d->rec_mu);
+  pthread_mutex_unlock(&prev->rec_mu);
+}
+
 int ctl_daemon_adopt(struct ctl_daemon *d, struct ctl_daemon *prev,
                      size_t *kept, char *err, size_t errlen) {
+  *kept = 0;
+  /* Start first: a failure leaves prev whole and running.  The new loop
+   * only reads the units at its first tick, after the moves below. */
+  int rc = start(d, err, errlen);
+  if(rc)
+    return rc;
   /* prev's units are idle from here on: its loop is gone. */
   struct ctl_loop_stats st;
   ctl_loop_stats(prev->loop, &st);
   ctl_loop_free(&prev->loop);
-  *kept = 0;
   for(size_t i = 0; d->carry && i < d->n; i++) {
     if(!d->carry[i])
       continue;
@@ -429,10 +487,9 @@ int ctl_daemon_adopt(struct ctl_daemon *d, struct ctl_daemon *prev,
     prev->aws = NULL;
     d->aws_borrowed = 0;
   }
-  int rc = start(d, err, errlen);
-  if(rc == 0)
-    ctl_loop_carry(d->loop, &st);  /* the loop goes on: its counts too */
-  return rc;
+  carry_records(d, prev);
+  ctl_loop_carry(d->loop, &st);  /* the loop goes on: its counts too */
+  return 0;
 }
 
 int ctl_daemon_uses_rw(const struct ctl_daemon *d) {

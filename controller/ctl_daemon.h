@@ -79,6 +79,9 @@ int ctl_daemon_tick(struct ctl_daemon *d, int64_t now_ms, int wait);
  * starts at 0), or -1 when a target reads another source. */
 int64_t ctl_daemon_replay_end(const struct ctl_daemon *d);
 
+/* The loop's tick in ms: the configured one, else the smallest step. */
+int64_t ctl_daemon_tick_ms(const struct cfg *c);
+
 /* Waits until no target is stepping. */
 void ctl_daemon_drain(struct ctl_daemon *d);
 

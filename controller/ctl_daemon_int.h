@@ -10,8 +10,10 @@
  *   is its snapshot, under the unit's publish lock (ctl_unit.h).
  * - now_ms, the loop's clock, is an atomic the loop thread writes and
  *   handlers read (staleness is judged against it).
- * - rec_mu guards the decision log and the queue of rows for the store;
- *   workers take it to record a step.  No handler takes it.
+ * - dlog_mu guards the decision log (disk I/O); only workers take it.
+ * - rec_mu guards the queue of rows for the store and the record side's
+ *   counters, for memory copies only; workers, the store thread and
+ *   handlers (the counters) take it.
  * - store_mu guards the store (and its network I/O); only the store
  *   thread, and ctl_daemon_flush() at exit, take it.
  * - mu guards the reload counters and wakes the store thread; handlers
@@ -65,8 +67,11 @@ struct ctl_daemon {
                             * thread's wake-up (store_cv, _kick, _quit) */
   long reloads_ok, reloads_refused;
 
-  pthread_mutex_t rec_mu;  /* guards the decision log and the row queue */
+  pthread_mutex_t dlog_mu; /* guards the decision log (disk I/O: no
+                            * handler takes it) */
   struct ctl_dlog *dlog;   /* or NULL */
+  pthread_mutex_t rec_mu;  /* guards the row queue and the counters below;
+                            * held for memory only */
   int dlog_failing;        /* to log a failure streak once */
   long dlog_errors;
   char dlog_why[160];      /* the last write error's text */
@@ -90,7 +95,5 @@ int ctl_metrics_render(struct ctl_daemon *d, struct pw_buf *b) PW_WUR;
 /* 1 when this replica acts (no lease, or the lease is held). */
 int ctl_daemon_leading(struct ctl_daemon *d);
 
-/* The loop's tick in ms (the configured one, else the smallest step). */
-int64_t ctl_daemon_tick_ms(const struct cfg *c);
 
 #endif

@@ -92,7 +92,7 @@ static double gauge_of(const struct ctl_unit *u, const struct ctl_snap *z,
   case G_ERROR: return z->error_ratio;
   case G_STALE: return ctl_snap_stale(z, u->feed.lag_ms, now_ms);
   case G_FIT: return z->fit_s;
-  case G_SKIPPED: return (double)z->ticks_skipped;
+  case G_SKIPPED: return (double)atomic_load(&u->ticks_skipped);
   case G_ACT_STALE: return z->have ? z->act_stale : NaN;
   default: return NaN;
   }
@@ -145,8 +145,8 @@ static long src_counts(const struct ctl_snap *z, int k) {
 }
 
 static int counters(struct ctl_daemon *d, struct pw_buf *b) {
-  static const char *reasons[CTL_RB_COUNT];
-  static char names[CTL_RB_COUNT][32];
+  const char *reasons[CTL_RB_COUNT];
+  char names[CTL_RB_COUNT][32];
   for(int r = 0; r < CTL_RB_COUNT; r++) {
     ctl_reasons_format(1u << r, names[r], sizeof(names[r]));
     reasons[r] = names[r];

@@ -58,7 +58,9 @@ static void on_hup(int sig) {
 /* The running daemon, swapped whole by a reload; the HTTP server reaches
  * it through here. */
 struct holder {
-  pthread_mutex_t mu;      /* guards d against a swap */
+  pthread_rwlock_t mu;     /* guards d against a swap: the server's
+                            * threads read under it at once, a reload's
+                            * swap (memory only) writes */
   struct ctl_daemon *d;
   const char *path;
   int dry_run;
@@ -70,17 +72,17 @@ struct holder {
 static unsigned holder_get(void *ud, const char *url, struct pw_buf *body,
                            const char **content_type) {
   struct holder *h = ud;
-  pthread_mutex_lock(&h->mu);
+  pthread_rwlock_rdlock(&h->mu);
   unsigned st = ctl_daemon_get(h->d, url, body, content_type);
-  pthread_mutex_unlock(&h->mu);
+  pthread_rwlock_unlock(&h->mu);
   return st;
 }
 
 static int holder_rw_on(void *ud) {
   struct holder *h = ud;
-  pthread_mutex_lock(&h->mu);
+  pthread_rwlock_rdlock(&h->mu);
   int on = ctl_daemon_uses_rw(h->d);
-  pthread_mutex_unlock(&h->mu);
+  pthread_rwlock_unlock(&h->mu);
   return on;
 }
 
@@ -196,11 +198,7 @@ static int run_once(struct ctl_daemon *d, int64_t now) {
 }
 
 static int64_t tick_of(const struct cfg *c) {
-  int64_t t = c->tick_ms;
-  for(size_t i = 0; !t && i < c->ntargets; i++)
-    if(!t || c->targets[i].step_ms < t)
-      t = c->targets[i].step_ms;
-  return t;
+  return ctl_daemon_tick_ms(c);
 }
 
 static int same_str(const char *a, const char *b) {
@@ -257,12 +255,12 @@ static void reload(struct holder *h, int64_t now) {
      * serving its snapshots); the move and the swap are then memory
      * only, under the holder's lock, which the server takes to read. */
     ctl_daemon_drain(h->d);
-    pthread_mutex_lock(&h->mu);
+    pthread_rwlock_wrlock(&h->mu);
     struct ctl_daemon *old = h->d;
     rc = ctl_daemon_adopt(nd, old, &kept, err, sizeof(err));
     if(rc == 0)
       h->d = nd;
-    pthread_mutex_unlock(&h->mu);
+    pthread_rwlock_unlock(&h->mu);
     if(rc == 0) {
       h->reloads_ok++;
       warn_start_only(ctl_daemon_cfg(old), ctl_daemon_cfg(nd));
@@ -278,13 +276,13 @@ static void reload(struct holder *h, int64_t now) {
                     PW_LF_NUM("kept", (double)kept)),
               "configuration reloaded");
     } else {
-      /* The workers could not start: the process cannot go on safely
-       * with half a daemon; say so and stop (the Deployment restarts
-       * it). */
+      /* The new loop's threads could not start: the old daemon is whole
+       * (adopt moves nothing then) and goes on. */
+      h->reloads_refused++;
       pw_logf(PW_LOG_ERROR, PW_LF(PW_LF_STR("error", err)),
-              "reload: cannot start the new loop, stopping");
+              "reload refused: cannot start the new loop; the running "
+              "configuration stays");
       ctl_daemon_free(&nd);
-      stopping = 1;
     }
   } else {
     h->reloads_refused++;
@@ -454,7 +452,7 @@ int ctl_run_main(int argc, char **argv) {
   }
   struct holder hd = {.d = d, .path = o.config, .dry_run = o.dry_run,
                       .rw = rw};
-  pthread_mutex_init(&hd.mu, NULL);
+  pthread_rwlock_init(&hd.mu, NULL);
   struct ctl_http_cfg hc = {.listen = listen, .rw = rw, .rw_token = token,
                             .get = holder_get, .rw_on = holder_rw_on,
                             .get_ud = &hd};
@@ -485,7 +483,7 @@ int ctl_run_main(int argc, char **argv) {
   ctl_lease_stop(&hd.lease);
   ctl_daemon_free(&hd.d);
   tel_rw_free(&rw);
-  pthread_mutex_destroy(&hd.mu);
+  pthread_rwlock_destroy(&hd.mu);
   free_secret(token);
   return rc;
 }

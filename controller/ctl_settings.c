@@ -8,6 +8,12 @@ int ctl_settings_steps(int64_t ms, int64_t step_ms) {
   return (int)((ms + step_ms - 1) / step_ms);
 }
 
+int64_t ctl_settings_lag(const struct cfg_target *c) {
+  if(c->lag_ms)
+    return c->lag_ms;
+  return c->source == CFG_SRC_REMOTE_WRITE ? c->step_ms : 0;
+}
+
 double ctl_settings_quantile(const struct cfg_target *c) {
   if(c->quantile > 0)
     return c->quantile;
@@ -76,6 +82,7 @@ int ctl_settings_target(const struct cfg_target *c, int64_t start_ms,
     tc->history_steps = CTL_MIN_HISTORY_STEPS;
   tc->fit_seasons = CTL_FIT_SEASONS;
   tc->start_ms = start_ms;
+  tc->lag_ms = ctl_settings_lag(c);
   tc->phase = phase;
   return 0;
 }

@@ -50,6 +50,11 @@
  * refit, when refits are rarer). */
 #define CTL_RESELECT_MS 86400000
 
+/* How far behind now a step of c's signal is final: its configured lag,
+ * else one step for remote-write (pushes arrive a few seconds late),
+ * else 0. */
+int64_t ctl_settings_lag(const struct cfg_target *c);
+
 /* Steps covering ms, rounded up. */
 int ctl_settings_steps(int64_t ms, int64_t step_ms);
 

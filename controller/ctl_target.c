@@ -182,15 +182,24 @@ static int day_steps(const struct ctl_target *t) {
  * double its memory).  Grows to the longest history asked for; NULL when
  * out of memory.
  */
+static _Thread_local double *scratch_buf;
+static _Thread_local size_t scratch_cap;
+
+void ctl_target_scratch_free(void) {
+  pw_free(scratch_buf);
+  scratch_buf = NULL;
+  scratch_cap = 0;
+}
+
 static double *scratch(size_t n) {
-  static _Thread_local double *buf;
-  static _Thread_local size_t cap;
+  double *buf = scratch_buf;
+  size_t cap = scratch_cap;
   if(n > cap) {
     double *b = pw_realloc(buf, n * sizeof(double));
     if(!b)
       return NULL;
-    buf = b;
-    cap = n;
+    scratch_buf = buf = b;
+    scratch_cap = n;
   }
   return buf;
 }
@@ -420,7 +429,8 @@ int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
     .current = t->current,
     .forecast_ok = have,
     .error_ratio = t->st.error_ratio,
-    .stale = now_ms - t->hist.next_ms >= STALE_STEPS * t->hist.step_ms,
+    .stale = now_ms - t->cfg.lag_ms - t->hist.next_ms >=
+             STALE_STEPS * t->hist.step_ms,
     .spent_s = t->spent_s,
     .recent = t->recent,
     .nrecent = t->recent_n,
@@ -447,6 +457,10 @@ int ctl_target_actuate(struct ctl_target *t, struct act *act,
   if(rc == 0)
     t->current = cap->requested >= 0 ? cap->requested : dec->desired;
   return rc;
+}
+
+long ctl_target_current(const struct ctl_target *t) {
+  return t->current;
 }
 
 const struct ctl_target_stats *ctl_target_stats(const struct ctl_target *t) {

@@ -35,6 +35,8 @@ struct ctl_target_cfg {
   int history_steps;       /* steps kept; fits use the last fit_seasons */
   int fit_seasons;         /* seasons of the longest period in a fit */
   int64_t start_ms;        /* start of the first step */
+  int64_t lag_ms;          /* how far behind now a step is final: the
+                            * data is stale only past that */
   double phase;            /* in [0, 1): how far into their schedules the
                             * refits and reselects start, so that many
                             * targets do not all refit on one tick; 0 for
@@ -90,6 +92,13 @@ int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
 int ctl_target_actuate(struct ctl_target *t, struct act *act,
                        struct ctl_decision *dec, struct act_capacity *cap)
   PW_WUR;
+
+/* The capacity last requested successfully, -1 before any. */
+long ctl_target_current(const struct ctl_target *t);
+
+/* Frees the calling thread's fit scratch buffer (a thread that ticked
+ * targets calls it before it ends). */
+void ctl_target_scratch_free(void);
 
 /* Read-only views. */
 const struct ctl_target_stats *ctl_target_stats(const struct ctl_target *t);

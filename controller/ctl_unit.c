@@ -48,10 +48,8 @@ int ctl_unit_new(const struct cfg_target *c, struct tel_source *src,
     ctl_unit_free(&u);
     return rc;
   }
-  /* Remote-write data arrives a few seconds late: one step of grace. */
-  int64_t lag = c->lag_ms ? c->lag_ms
-                : c->source == CFG_SRC_REMOTE_WRITE ? c->step_ms : 0;
-  ctl_feed_init(&u->feed, u->src, c->step_ms, lag, history_ms, now_ms);
+  ctl_feed_init(&u->feed, u->src, c->step_ms, ctl_settings_lag(c),
+                history_ms, now_ms);
   u->snap.requested = u->snap.ready = -1;
   u->snap.newest_ms = -1;
   u->snap.load = u->snap.forecast_mean = u->snap.forecast_upper = NaN;
@@ -83,11 +81,6 @@ int ctl_snap_stale(const struct ctl_snap *s, int64_t lag_ms, int64_t now_ms) {
          now_ms - lag_ms - s->newest_ms > CTL_STALE_STEPS * s->step_ms;
 }
 
-void ctl_unit_skipped(struct ctl_unit *u) {
-  pthread_mutex_lock(&u->snap_mu);
-  u->snap.ticks_skipped++;
-  pthread_mutex_unlock(&u->snap_mu);
-}
 
 static enum ctl_act_result result_of(int rc, const struct act_capacity *cap,
                                      int lead) {
@@ -240,7 +233,16 @@ int ctl_unit_step(struct ctl_unit *u, int64_t now_ms, int lead,
    * warm and acts not at all. */
   u->cap = (struct act_capacity){-1, -1, -1, 0};
   u->act_rc = 0;
-  if(lead) {
+  /* No data is not zero load: before any data has come, and before this
+   * target has set the platform's capacity once, the platform keeps what
+   * it has (the policy's stale hold needs a capacity to hold). */
+  int nodata = ctl_feed_stale(&u->feed, now_ms, CTL_STALE_STEPS) &&
+               ctl_target_current(u->t) < 0;
+  if(lead && nodata) {
+    u->dec.reasons |= CTL_R(STALE);
+    act_why(u->act, "no data yet: the platform's capacity is left as it is");
+    u->cap.flags = ACT_F_UNCHANGED;
+  } else if(lead) {
     /* The request in flight finishes when the process stops; no retry
      * starts after. */
     pw_http_scope(PW_HTTP_SCOPE_WRITE);

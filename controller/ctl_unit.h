@@ -23,6 +23,7 @@
 #define CTL_UNIT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "../actuators/act_actuator.h"
@@ -81,7 +82,7 @@ struct ctl_snap {
   char src_why[256], act_why[256];
   long by_reason[CTL_RB_COUNT];
   long acts[CTL_ACT_RESULTS];
-  long src_failures, src_rejected, ticks_skipped;
+  long src_failures, src_rejected;
   /* The forecast over the lead window, horizons 1..path_h. */
   int path_h;
   double *path_mean, *path_upper;  /* lead_steps each, owned */
@@ -124,6 +125,8 @@ struct ctl_unit {
   int busy;                    /* a worker has it */
   int64_t due_ms;              /* the tick it was handed out for */
   long due_gen;
+  atomic_long ticks_skipped;   /* ticks missed while its step still ran
+                                * (the loop counts, handlers read) */
   /* Published. */
   pthread_mutex_t snap_mu;
   struct ctl_snap snap;
@@ -162,9 +165,6 @@ struct ctl_step {
 int ctl_unit_step(struct ctl_unit *u, int64_t now_ms, int lead,
                   struct ctl_step *out);
 
-/* Counts a tick the unit missed because its last step was still running
- * (called by the loop, under its mutex, for a busy unit). */
-void ctl_unit_skipped(struct ctl_unit *u);
 
 /* Whether the published state says stale at now_ms. */
 int ctl_snap_stale(const struct ctl_snap *s, int64_t lag_ms, int64_t now_ms);
