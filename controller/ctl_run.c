@@ -485,5 +485,6 @@ int ctl_run_main(int argc, char **argv) {
   tel_rw_free(&rw);
   pthread_rwlock_destroy(&hd.mu);
   free_secret(token);
+  pw_log(PW_LOG_INFO, "stopped");
   return rc;
 }
