@@ -118,6 +118,8 @@ static void chart(FILE *fp, const struct ctl_plan_result *r, int p) {
 
 struct frame {
   double xmax, ymax;      /* instance-hours, loss in % */
+  double ymin;            /* log scale from here; 0 sits on the axis */
+  double xcut;            /* policies above this are off the chart */
   double box[16][4];      /* label boxes placed so far */
   int nbox;
 };
@@ -126,8 +128,13 @@ static double fx(const struct frame *f, double hours) {
   return FX0 + hours / f->xmax * (FX1 - FX0);
 }
 
+/* Loss on a log scale (decades from ymin), so both curves can be read;
+ * a loss below ymin (0) is drawn on the axis. */
 static double fy(const struct frame *f, double pct) {
-  return FY1 - pct / f->ymax * (FY1 - FY0);
+  if(!(pct > f->ymin))
+    return FY1;
+  return FY1 - log10(pct / f->ymin) / log10(f->ymax / f->ymin) *
+               (FY1 - FY0 - 18) - 18;
 }
 
 static double loss_pct(const struct ctl_plan_result *r, int p) {
@@ -143,31 +150,50 @@ static double tick_step(double top, int n) {
   return mag * (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10);
 }
 
+static void frame_take(double hours, double pct, double *x, double *ylo,
+                       double *yhi) {
+  *x = fmax(*x, hours);
+  *yhi = fmax(*yhi, pct);
+  if(pct > 0)
+    *ylo = fmin(*ylo, pct);
+}
+
+/* The curves set the x range; a policy far beyond them (static) is marked
+ * at the edge instead of squeezing the curves. */
 static void frame_ranges(const struct ctl_plan_result *r, struct frame *f) {
   const struct ctl_frontier *fr = r->frontier;
-  double x = 1e-9, y = 1e-9;
+  double x = 1e-9, ylo = INFINITY, yhi = 1e-9;
+  for(size_t i = 0; i < fr->nfrontier; i++)
+    frame_take(fr->frontier[i].instance_seconds / 3600,
+               100 * fr->frontier[i].loss, &x, &ylo, &yhi);
+  for(size_t i = 0; i < fr->ncurve; i++)
+    frame_take(fr->curve[i].instance_seconds / 3600, 100 * fr->curve[i].loss,
+               &x, &ylo, &yhi);
+  double xc = x * 1.3;
   for(int p = 0; p < CTL_PLAN_NPOLICIES; p++) {
-    if(!r->have[p])
-      continue;
-    x = fmax(x, r->score[p].instance_seconds / 3600);
-    y = fmax(y, loss_pct(r, p));
+    double h = r->score[p].instance_seconds / 3600;
+    if(r->have[p] && h <= xc)
+      frame_take(h, loss_pct(r, p), &x, &ylo, &yhi);
+    else if(r->have[p])
+      yhi = fmax(yhi, loss_pct(r, p));
   }
-  for(size_t i = 0; i < fr->nfrontier; i++) {
-    x = fmax(x, fr->frontier[i].instance_seconds / 3600);
-    y = fmax(y, 100 * fr->frontier[i].loss);
-  }
-  for(size_t i = 0; i < fr->ncurve; i++) {
-    x = fmax(x, fr->curve[i].instance_seconds / 3600);
-    y = fmax(y, 100 * fr->curve[i].loss);
-  }
-  double sx = tick_step(x, 5), sy = tick_step(y, 5);
+  double sx = tick_step(x, 5);
   f->xmax = ceil(x * 1.04 / sx) * sx;
-  f->ymax = ceil(y * 1.08 / sy) * sy;
-  f->nbox = 0;
+  f->xcut = f->xmax;
+  f->ymax = pow(10, ceil(log10(yhi * 1.05)));
+  f->ymin = isfinite(ylo) ? pow(10, floor(log10(ylo))) : f->ymax / 1000;
+  if(f->ymin >= f->ymax)
+    f->ymin = f->ymax / 10;
+  /* The key, top right, is taken. */
+  f->box[0][0] = 380;
+  f->box[0][1] = 20;
+  f->box[0][2] = 300;
+  f->box[0][3] = 40;
+  f->nbox = 1;
 }
 
 static void frame_axes(FILE *fp, const struct frame *f, int k8s) {
-  double sx = tick_step(f->xmax, 5), sy = tick_step(f->ymax, 5);
+  double sx = tick_step(f->xmax, 5);
   fprintf(fp, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" "
           "class=\"axis\"/><line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" "
           "y2=\"%.0f\" class=\"axis\"/>\n", FX0, FY1, FX1, FY1, FX0, FY0,
@@ -177,7 +203,9 @@ static void frame_axes(FILE *fp, const struct frame *f, int k8s) {
             "class=\"axis\"/><text x=\"%.1f\" y=\"%.0f\" class=\"lbl\">"
             "%g</text>\n", fx(f, v), fx(f, v), FY1, FY1 + 4, fx(f, v),
             FY1 + 16, v);
-  for(double v = 0; v <= f->ymax + sy / 2; v += sy)
+  fprintf(fp, "<text x=\"%.0f\" y=\"%.1f\" class=\"pt\" text-anchor=\"end\">"
+          "0</text>\n", FX0 - 6, FY1 + 4);
+  for(double v = f->ymin; v <= f->ymax * 1.001; v *= 10)
     fprintf(fp, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" "
             "class=\"axis\"/><text x=\"%.0f\" y=\"%.1f\" class=\"pt\" "
             "text-anchor=\"end\">%g%%</text>\n", FX0 - 4, FX0, fy(f, v),
@@ -188,7 +216,7 @@ static void frame_axes(FILE *fp, const struct frame *f, int k8s) {
           k8s ? "cost: pod-hours (instance-hours)"
               : "cost: provisioned-concurrency hours",
           (FY0 + FY1) / 2, (FY0 + FY1) / 2,
-          k8s ? "unserved load" : "cold starts");
+          k8s ? "unserved load (log scale)" : "cold starts (log scale)");
 }
 
 /* A label beside (x, y) where it overlaps no label placed before. */
@@ -215,7 +243,7 @@ static void place_label(FILE *fp, struct frame *f, double x, double y,
     bx = x + 9;
     by = y + 4 - 11 + 14 * f->nbox % 3;
   }
-  if(f->nbox < 16) {
+  if(f->nbox < 14) {
     f->box[f->nbox][0] = bx;
     f->box[f->nbox][1] = by;
     f->box[f->nbox][2] = w;
@@ -236,8 +264,10 @@ static int by_hours(const void *a, const void *b) {
 static void curve_path(FILE *fp, const struct frame *f, const char *id,
                        const char *color, const struct ctl_frontier_point *p,
                        size_t n) {
-  struct ctl_frontier_point sorted[64];
-  size_t k = n < 64 ? n : 64;
+  struct ctl_frontier_point *sorted = pw_malloc((n ? n : 1) * sizeof(*p));
+  size_t k = n;
+  if(!sorted)
+    return;  /* the chart goes without this curve */
   memcpy(sorted, p, k * sizeof(*p));
   qsort(sorted, k, sizeof(*sorted), by_hours);
   fprintf(fp, "<path id=\"%s\" fill=\"none\" stroke=\"%s\" "
@@ -257,6 +287,7 @@ static void curve_path(FILE *fp, const struct frame *f, const char *id,
                                             : sorted[i].quantile,
             isfinite(sorted[i].utilization) ? "" : " +headroom",
             sorted[i].instance_seconds / 3600, 100 * sorted[i].loss);
+  pw_free(sorted);
 }
 
 /* Cost against loss with the reactive frontier and prewarm's curve. */
@@ -277,11 +308,15 @@ static void frontier_chart(FILE *fp, const struct ctl_plan_result *r) {
     if(!r->have[p])
       continue;
     char name[96];
-    double x = fx(&f, r->score[p].instance_seconds / 3600);
+    double hours = r->score[p].instance_seconds / 3600;
+    double x = fx(&f, fmin(hours, f.xcut));
     double y = fy(&f, loss_pct(r, p));
     if(p == CTL_PLAN_PREDICTIVE)
       snprintf(name, sizeof(name), "prewarm (quantile %g)",
                fr->chosen.quantile);
+    else if(hours > f.xcut)
+      snprintf(name, sizeof(name), "%s \u2192 %.0f h", ctl_plan_policy_names[p],
+               hours);
     else
       snprintf(name, sizeof(name), "%s", p == CTL_PLAN_REACTIVE
                ? "HPA at 70%" : ctl_plan_policy_names[p]);
@@ -294,11 +329,11 @@ static void frontier_chart(FILE *fp, const struct ctl_plan_result *r) {
     place_label(fp, &f, x, y, name);
   }
   /* The key, top right. */
-  fprintf(fp, "<g class=\"key\"><line x1=\"440\" x2=\"470\" y1=\"30\" "
-          "y2=\"30\" stroke=\"%s\" stroke-width=\"2\"/><text x=\"476\" "
+  fprintf(fp, "<g class=\"key\"><line x1=\"380\" x2=\"410\" y1=\"30\" "
+          "y2=\"30\" stroke=\"%s\" stroke-width=\"2\"/><text x=\"416\" "
           "y=\"34\" class=\"pt\">HPA frontier (30%%..100%%)</text>"
-          "<line x1=\"440\" x2=\"470\" y1=\"48\" y2=\"48\" stroke=\"%s\" "
-          "stroke-width=\"2\"/><text x=\"476\" y=\"52\" class=\"pt\">"
+          "<line x1=\"380\" x2=\"410\" y1=\"48\" y2=\"48\" stroke=\"%s\" "
+          "stroke-width=\"2\"/><text x=\"416\" y=\"52\" class=\"pt\">"
           "prewarm's curve (quantile, headroom)</text></g>\n",
           colors[CTL_PLAN_REACTIVE], colors[CTL_PLAN_PREDICTIVE]);
   fputs("</svg>\n", fp);
