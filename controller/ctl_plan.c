@@ -743,7 +743,6 @@ static void text_frontier(const struct ctl_frontier *f) {
   const char *loss = f->lambda ? "cold start %" : "unserved %";
   const struct ctl_frontier_point *lo = &f->frontier[0];
   const struct ctl_frontier_point *hi = &f->frontier[f->nfrontier - 1];
-  char line[640];
   printf("\nfrontier  reactive at utilisation 0.30..1.00: %zu points on its "
          "envelope, from %.2f (%.1f instance-hours, %.3f%%) to %.2f "
          "(%.1f, %.3f%%)\n", f->nfrontier, hi->utilization,
@@ -780,7 +779,14 @@ static void text_frontier(const struct ctl_frontier *f) {
            "%.3f%%)\n", 100 * f->chosen.loss, 100 * hi->loss);
   text_money(f);
   text_recommend(f);
-  ctl_frontier_headline(f, line, sizeof(line));
+}
+
+/* The headline, the text output's last line (after the report's). */
+static void text_headline(const struct ctl_plan_result *r) {
+  char line[640];
+  if(!r->frontier || !r->frontier->nfrontier)
+    return;
+  ctl_frontier_headline(r->frontier, line, sizeof(line));
   printf("\n%s\n", line);
 }
 
@@ -988,6 +994,8 @@ static int run_plan(const struct ctl_plan_opts *o, struct pw_csv_column *col) {
       ctl_plan_print_text(&r);
     if(o->report && !o->json)
       printf("\nreport    %s/index.html\n", o->report);
+    if(!o->json)
+      text_headline(&r);
   }
   ctl_plan_result_cleanup(&r);
   return rc;
