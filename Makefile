@@ -161,14 +161,14 @@ run: $(BIN)
 	@echo "demo: two weeks of per-minute requests (daily and weekly cycles,"
 	@echo "demo: scheduled bursts, one flash crowd) in $(DEMO_DIR)/trace.csv"
 	@echo "demo: replaying them through prewarm's control loop for a Deployment"
-	@echo "demo: whose pods serve 1000 requests a minute and take 2 minutes to be ready:"
+	@echo "demo: whose pods serve 1000 requests a minute and take 2 minutes to be ready,"
+	@echo "demo: against an HPA at every utilisation target from 30% to 100%;"
+	@echo "demo: the report goes to $(DEMO_DIR)/report/index.html (open it in a browser),"
+	@echo "demo: every decision with its reasons to $(DEMO_DIR)/decisions.csv:"
 	@echo
 	@$(BIN) plan --trace $(DEMO_DIR)/trace.csv --step 60 \
 	  --platform kubernetes --unit-capacity 1000 --warmup 120 \
 	  --decisions $(DEMO_DIR)/decisions.csv --report $(DEMO_DIR)/report
-	@echo
-	@echo "demo: open $(DEMO_DIR)/report/index.html in a browser;"
-	@echo "demo: every decision with its reasons is in $(DEMO_DIR)/decisions.csv"
 
 # The daemon on the local demo configuration, until Ctrl-C.
 serve: $(BIN)

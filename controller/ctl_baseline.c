@@ -4,6 +4,11 @@
 
 void ctl_baseline_reactive(const double *need, size_t len, double step_s,
                            double *out) {
+  ctl_baseline_reactive_at(need, len, step_s, 0.7, out);
+}
+
+void ctl_baseline_reactive_at(const double *need, size_t len, double step_s,
+                              double util, double *out) {
   /* The window of 300 s in steps: at least one, at most the trace (a
    * tiny step_s would overflow the cast). */
   size_t k = 1;
@@ -17,7 +22,7 @@ void ctl_baseline_reactive(const double *need, size_t len, double step_s,
     double top = 0;
     for(size_t j = t + 1 > k ? t + 1 - k : 0; j <= t; j++) {
       double prev = j ? need[j - 1] : need[0];
-      double raw = ceil(prev / 0.7);
+      double raw = ceil(prev / util);
       if(raw > top)
         top = raw;
     }

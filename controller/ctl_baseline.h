@@ -24,6 +24,10 @@
  */
 void ctl_baseline_reactive(const double *need, size_t len, double step_s,
                            double *out);
+/* reactive at utilisation target util (0 < util <= 1) instead of 0.7:
+ * ceil(n[t-1] / util), the highest of the last 300 s. */
+void ctl_baseline_reactive_at(const double *need, size_t len, double step_s,
+                              double util, double *out);
 void ctl_baseline_static(const double *need, size_t len, size_t start,
                          double *out);
 void ctl_baseline_snaive(const double *need, size_t len, int w, int period,

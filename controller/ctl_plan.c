@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../common/pw_alloc.h"
+#include "../common/pw_clock.h"
 #include "../common/pw_csv.h"
 #include "../common/pw_time.h"
 #include "ctl_cli.h"
@@ -32,6 +33,9 @@ static const char usage[] =
   "                    [--surge-ratio R [--surge-factor F]\n"
   "                    [--surge-hold SECONDS]] [--decisions FILE]\n"
   "                    [--report DIR] [--format text|json]\n"
+  "                    [--slo-unserved F | --slo-cold-start F]\n"
+  "                    [--price-instance-hour P] [--memory-mb M]\n"
+  "                    [--no-frontier]\n"
   "       prewarm plan --config FILE [--target NAME]... [--history DURATION]\n"
   "                    [--end TIME] [--keepalive SECONDS] [--report DIR]\n"
   "                    [--format text|json]\n"
@@ -84,6 +88,24 @@ static const char usage[] =
   "                      CSVs behind it\n"
   "  --format text|json  the summary on stdout (default text)\n";
 
+static const char usage_frontier[] =
+  "\n"
+  "The reactive frontier: the reactive policy at every utilisation target\n"
+  "0.30 to 1.00, and prewarm's curve: the replay again at quantiles 0.5 to\n"
+  "0.995 and headroom 0.1 to 0.5, compared at equal cost and equal loss.\n"
+  "  --no-frontier       skip them (one replay instead of twelve)\n"
+  "  --slo-unserved F    kubernetes: recommend the cheapest setting that\n"
+  "                      leaves at most the fraction F unserved\n"
+  "  --slo-cold-start F  lambda: the same for the cold-start fraction\n"
+  "  --price-instance-hour P  kubernetes: US$ per instance (pod) an hour\n"
+  "                      (default 0.048: half an m5.large, 1 vCPU and 4 GiB,\n"
+  "                      on demand in AWS us-east-1)\n"
+  "  --memory-mb M       lambda: the function's memory (default 1024),\n"
+  "                      priced at AWS us-east-1 list prices (x86):\n"
+  "                      provisioned concurrency $0.0000041667, its duration\n"
+  "                      $0.0000097222, on-demand duration $0.0000166667 a\n"
+  "                      GB-second, $0.20 per million requests\n";
+
 static const char usage_config[] =
   "\n"
   "With --config, each target of prewarm's configuration file is planned\n"
@@ -107,6 +129,7 @@ static const char usage_config[] =
 
 static void print_usage(void) {
   fputs(usage, stdout);
+  fputs(usage_frontier, stdout);
   fputs(usage_config, stdout);
 }
 
@@ -129,6 +152,7 @@ void ctl_plan_defaults(struct ctl_plan_opts *o) {
   o->momentum = 1.0;
   o->surge_factor = 4;
   o->surge_hold_s = 3600;
+  ctl_frontier_prices_default(&o->prices);
 }
 
 static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
@@ -207,6 +231,25 @@ static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
     return 0;
   case 'F': return num("--surge-factor", arg, 1, 100, &o->surge_factor);
   case 'L': return num("--surge-hold", arg, 1, 7 * 86400.0, &o->surge_hold_s);
+  case 'N': o->no_frontier = 1; return 0;
+  case 'O':
+  case 'C':
+    o->slo_lambda = c == 'C';
+    if(ctl_cli_double(arg, 0, 1, 1, &o->slo) || !(o->slo > 0))
+      return ctl_cli_fail("plan", "--slo-%s: '%s' is not a fraction in "
+                          "(0, 1]", c == 'C' ? "cold-start" : "unserved",
+                          arg);
+    return 0;
+  case 'I':
+    if(ctl_cli_double(arg, 0, 1e6, 0, &o->prices.instance_hour))
+      return ctl_cli_fail("plan", "--price-instance-hour: '%s' is not a "
+                          "positive number up to 1e6", arg);
+    return 0;
+  case 'Y':
+    if(ctl_cli_double(arg, 128, 10240, 1, &o->prices.memory_mb))
+      return ctl_cli_fail("plan", "--memory-mb: '%s' is not a number from "
+                          "128 to 10240", arg);
+    return 0;
   case 'D': o->decisions = arg; return 0;
   case 'R': o->report = arg; return 0;
   case 'f':
@@ -219,6 +262,20 @@ static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
     return ctl_cli_fail("plan", "unknown or incomplete option '%s' (see "
                         "prewarm plan --help)", arg);
   }
+}
+
+/* The frontier's options against the platform. */
+static int check_frontier_opts(const struct ctl_plan_opts *o) {
+  int lambda = o->platform == ACT_LAMBDA;
+  if(o->slo > 0 && o->slo_lambda != lambda)
+    return ctl_cli_fail("plan", "--slo-%s applies to --platform %s only; "
+                        "use --slo-%s", lambda ? "unserved" : "cold-start",
+                        lambda ? "kubernetes" : "lambda",
+                        lambda ? "cold-start" : "unserved");
+  if(o->slo > 0 && o->no_frontier)
+    return ctl_cli_fail("plan", "--slo-%s needs the frontier; drop "
+                        "--no-frontier", lambda ? "cold-start" : "unserved");
+  return 0;
 }
 
 static int parse_args(int argc, char **argv, struct ctl_plan_opts *o) {
@@ -244,6 +301,11 @@ static int parse_args(int argc, char **argv, struct ctl_plan_opts *o) {
     {"surge-factor", required_argument, NULL, 'F'},
     {"surge-hold", required_argument, NULL, 'L'},
     {"decisions", required_argument, NULL, 'D'},
+    {"no-frontier", no_argument, NULL, 'N'},
+    {"slo-unserved", required_argument, NULL, 'O'},
+    {"slo-cold-start", required_argument, NULL, 'C'},
+    {"price-instance-hour", required_argument, NULL, 'I'},
+    {"memory-mb", required_argument, NULL, 'Y'},
     {"report", required_argument, NULL, 'R'},
     {"format", required_argument, NULL, 'f'},
     {"help", no_argument, NULL, 'h'},
@@ -283,7 +345,7 @@ static int parse_args(int argc, char **argv, struct ctl_plan_opts *o) {
   if(o->min > o->max)
     return ctl_cli_fail("plan", "--min (%ld) is above --max (%ld)", o->min,
                         o->max);
-  return 0;
+  return check_frontier_opts(o);
 }
 
 /* Loads and checks the trace: loads are counts, never negative. */
@@ -432,6 +494,9 @@ static int score_all(struct ctl_plan_result *r, double *need) {
   return 0;
 }
 
+static void json_frontier(const struct ctl_frontier *f);
+static void text_frontier(const struct ctl_frontier *f);
+
 void ctl_plan_json_string(const char *s) {
   putchar('"');
   for(const char *c = s; *c; c++) {
@@ -472,6 +537,100 @@ void ctl_plan_print_json_fields(const struct ctl_plan_result *r) {
     first = 0;
   }
   printf("}");
+  if(r->frontier)
+    json_frontier(r->frontier);
+}
+
+static void json_num(double v) {
+  if(isfinite(v))
+    printf("%.10g", v);
+  else
+    fputs("null", stdout);
+}
+
+static void json_point(const struct ctl_frontier_point *p, int k8s) {
+  if(isfinite(p->utilization))
+    printf("{\"utilization\":%.2f,", p->utilization);
+  else
+    printf("{\"quantile\":%g,\"headroom\":%g,", p->quantile, p->headroom);
+  printf("\"instance_seconds\":%.10g,\"%s\":%.10g}", p->instance_seconds,
+         k8s ? "unserved_fraction" : "cold_start_fraction", p->loss);
+}
+
+static void json_points(const char *key, const struct ctl_frontier_point *p,
+                        size_t n, int k8s) {
+  printf(",\"%s\":[", key);
+  for(size_t i = 0; i < n; i++) {
+    if(i)
+      putchar(',');
+    json_point(&p[i], k8s);
+  }
+  putchar(']');
+}
+
+static void json_money(const struct ctl_frontier *f) {
+  const struct ctl_frontier_prices *pr = &f->prices;
+  double k = f->scale_30d;
+  double eq = ctl_frontier_saving_equal_loss(f);
+  printf(",\"money\":{\"currency\":\"USD\",\"period_days\":30,");
+  if(f->lambda)
+    printf("\"memory_mb\":%g,\"price_provisioned_gb_s\":%.10g,"
+           "\"price_provisioned_duration_gb_s\":%.10g,"
+           "\"price_on_demand_duration_gb_s\":%.10g,"
+           "\"price_request\":%.10g,", pr->memory_mb, pr->pc_gb_s,
+           pr->pc_duration_gb_s, pr->od_duration_gb_s, pr->request);
+  else
+    printf("\"price_instance_hour\":%g,", pr->instance_hour);
+  printf("\"predictive\":");
+  json_num(f->money_chosen.total * k);
+  printf(",\"reactive\":");
+  json_num(f->money_hpa.total * k);
+  printf(",\"saving_vs_reactive\":");
+  json_num((f->money_hpa.total - f->money_chosen.total) * k);
+  printf(",\"saving_vs_frontier_equal_loss\":");
+  json_num(eq);
+  putchar('}');
+}
+
+static void json_recommendation(const struct ctl_frontier *f, int k8s) {
+  printf(",\"recommendation\":");
+  if(!(f->slo > 0)) {
+    fputs("null", stdout);
+    return;
+  }
+  printf("{\"%s\":%g,\"prewarm\":", k8s ? "slo_unserved" : "slo_cold_start",
+         f->slo);
+  if(f->rec_curve >= 0)
+    json_point(&f->curve[f->rec_curve], k8s);
+  else
+    fputs("null", stdout);
+  printf(",\"frontier\":");
+  if(f->rec_frontier >= 0)
+    json_point(&f->frontier[f->rec_frontier], k8s);
+  else
+    fputs("null", stdout);
+  putchar('}');
+}
+
+/* The frontier's members, after the policies. */
+static void json_frontier(const struct ctl_frontier *f) {
+  int k8s = !f->lambda;
+  json_points("frontier", f->frontier, f->nfrontier, k8s);
+  json_points("prewarm_curve", f->curve, f->ncurve, k8s);
+  printf(",\"prewarm_setting\":");
+  json_point(&f->chosen, k8s);
+  printf(",\"reactive_70\":");
+  json_point(&f->hpa, k8s);
+  printf(",\"frontier_loss_at_equal_cost\":");
+  json_num(f->at_cost_loss);
+  printf(",\"equal_cost_loss_ratio\":");
+  json_num(f->equal_cost_loss_ratio);
+  printf(",\"frontier_cost_at_equal_loss\":");
+  json_num(f->at_loss_cost);
+  printf(",\"equal_loss_cost_ratio\":");
+  json_num(f->equal_loss_cost_ratio);
+  json_money(f);
+  json_recommendation(f, k8s);
 }
 
 static void print_json(const struct ctl_plan_result *r) {
@@ -520,6 +679,115 @@ void ctl_plan_print_text(const struct ctl_plan_result *r) {
            k8s ? s->unserved : s->cold_starts,
            100 * (k8s ? s->unserved_fraction : s->cold_start_fraction));
   }
+  if(r->frontier && r->frontier->nfrontier)
+    text_frontier(r->frontier);
+}
+
+static void text_setting(const struct ctl_frontier_point *p) {
+  printf("quantile %g, headroom %g: %.1f instance-hours, %.3f%%",
+         p->quantile, p->headroom, p->instance_seconds / 3600,
+         100 * p->loss);
+}
+
+/* What to paste into a target's policy: for the cheapest that meets. */
+static void text_recommend(const struct ctl_frontier *f) {
+  const struct ctl_frontier_point *p;
+  if(!(f->slo > 0))
+    return;
+  printf("\nrecommend for at most %g%% %s:\n", 100 * f->slo,
+         f->lambda ? "cold starts" : "unserved");
+  if(f->rec_curve < 0) {
+    printf("  prewarm   no setting tried meets it (the lowest: %s)\n",
+           "see prewarm_curve");
+  }
+  else {
+    p = &f->curve[f->rec_curve];
+    printf("  prewarm   ");
+    text_setting(p);
+    printf("\n  paste into the target's policy:\n"
+           "    quantile: %g\n    headroom: %g\n", p->quantile,
+           p->headroom);
+  }
+  if(f->rec_frontier < 0) {
+    printf("  reactive  no utilisation target from 0.30 to 1.00 meets it\n");
+  }
+  else {
+    p = &f->frontier[f->rec_frontier];
+    printf("  reactive  utilisation %.2f: %.1f instance-hours, %.3f%%\n",
+           p->utilization, p->instance_seconds / 3600, 100 * p->loss);
+  }
+}
+
+static void text_money(const struct ctl_frontier *f) {
+  double k = f->scale_30d, eq = ctl_frontier_saving_equal_loss(f);
+  if(f->lambda)
+    printf("money     per 30 days at this trace's rate, %g MB in us-east-1 "
+           "(provisioned concurrency, duration and requests):\n",
+           f->prices.memory_mb);
+  else
+    printf("money     per 30 days at this trace's rate, $%g per "
+           "instance-hour:\n", f->prices.instance_hour);
+  printf("          predictive $%.2f, reactive (HPA at 70%%) $%.2f: "
+         "saves $%.2f\n", f->money_chosen.total * k, f->money_hpa.total * k,
+         (f->money_hpa.total - f->money_chosen.total) * k);
+  if(isfinite(eq))
+    printf("          against the frontier at equal loss: saves $%.2f of "
+           "capacity\n", eq);
+  else
+    printf("          against the frontier at equal loss: it does not reach "
+           "prewarm's loss\n");
+}
+
+/* The frontier section of the text output. */
+static void text_frontier(const struct ctl_frontier *f) {
+  const char *loss = f->lambda ? "cold start %" : "unserved %";
+  const struct ctl_frontier_point *lo = &f->frontier[0];
+  const struct ctl_frontier_point *hi = &f->frontier[f->nfrontier - 1];
+  printf("\nfrontier  reactive at utilisation 0.30..1.00: %zu points on its "
+         "envelope, from %.2f (%.1f instance-hours, %.3f%%) to %.2f "
+         "(%.1f, %.3f%%)\n", f->nfrontier, hi->utilization,
+         hi->instance_seconds / 3600, 100 * hi->loss, lo->utilization,
+         lo->instance_seconds / 3600, 100 * lo->loss);
+  printf("prewarm   %zu settings, each a full replay (%.1f s):\n",
+         f->ncurve, f->curve_ms / 1000);
+  printf("  %8s %8s %16s %12s\n", "quantile", "headroom", "instance-hours",
+         loss);
+  for(size_t i = 0; i < f->ncurve; i++)
+    printf("  %8g %8g %16.1f %11.3f%%\n", f->curve[i].quantile,
+           f->curve[i].headroom, f->curve[i].instance_seconds / 3600,
+           100 * f->curve[i].loss);
+  printf("equal cost  ");
+  if(isfinite(f->at_cost_loss))
+    printf("at prewarm's %.1f instance-hours the frontier has %.3f%%, "
+           "prewarm %.3f%%\n", f->chosen.instance_seconds / 3600,
+           100 * f->at_cost_loss, 100 * f->chosen.loss);
+  else
+    printf("prewarm's %.1f instance-hours are outside the frontier's range "
+           "(%.1f to %.1f)\n", f->chosen.instance_seconds / 3600,
+           lo->instance_seconds / 3600, hi->instance_seconds / 3600);
+  if(isfinite(f->equal_cost_loss_ratio))
+    printf("            equal_cost_loss_ratio %.4g\n",
+           f->equal_cost_loss_ratio);
+  printf("equal loss  ");
+  if(isfinite(f->at_loss_cost))
+    printf("at prewarm's %.3f%% the frontier needs %.1f instance-hours, "
+           "prewarm %.1f: equal_loss_cost_ratio %.4g\n",
+           100 * f->chosen.loss, f->at_loss_cost / 3600,
+           f->chosen.instance_seconds / 3600, f->equal_loss_cost_ratio);
+  else
+    printf("the frontier does not reach prewarm's %.3f%% (its lowest: "
+           "%.3f%%)\n", 100 * f->chosen.loss, 100 * hi->loss);
+  text_money(f);
+  text_recommend(f);
+}
+
+/* The headline, the text output's last line (after the report's). */
+static void text_headline(const struct ctl_plan_result *r) {
+  char line[640];
+  if(!r->frontier || !r->frontier->nfrontier)
+    return;
+  ctl_frontier_headline(r->frontier, line, sizeof(line));
+  printf("\n%s\n", line);
 }
 
 static int write_decisions(const char *path, const struct ctl_plan_result *r) {
@@ -554,6 +822,62 @@ static int write_decisions(const char *path, const struct ctl_plan_result *r) {
   bad |= fclose(fp);
   if(bad)
     return ctl_cli_fail("plan", "%s: write error", path), CTL_EXIT_FAIL;
+  return 0;
+}
+
+/* Threads for the curve's replays: the cores, at most 4. */
+static int curve_threads(void) {
+  long c = sysconf(_SC_NPROCESSORS_ONLN);
+  return c < 1 ? 1 : c > 4 ? 4 : (int)c;
+}
+
+/* The frontier, prewarm's curve, the comparisons and the money. */
+static int build_frontier(const struct ctl_plan_input *in,
+                          struct ctl_plan_result *r, char *err,
+                          size_t errlen) {
+  int k8s = r->model.platform == ACT_KUBERNETES;
+  struct ctl_frontier *f = pw_calloc(1, sizeof(*f));
+  const struct act_sim_score *p = &r->score[CTL_PLAN_PREDICTIVE];
+  int rc;
+  if(!f)
+    return PW_ENOMEM;
+  r->frontier = f;
+  f->lambda = !k8s;
+  f->model = r->model;
+  f->slo = in->slo;
+  if(in->prices)
+    f->prices = *in->prices;
+  else
+    ctl_frontier_prices_default(&f->prices);
+  f->chosen = (struct ctl_frontier_point){
+    .utilization = NAN, .quantile = ctl_settings_quantile(in->target),
+    .headroom = in->target->headroom,
+    .instance_seconds = p->instance_seconds,
+    .loss = k8s ? p->unserved_fraction : p->cold_start_fraction};
+  rc = ctl_frontier_reactive(&r->model, r->load, r->n, r->start,
+                             &f->frontier, &f->nfrontier, &f->hpa);
+  if(rc) {
+    snprintf(err, errlen, "frontier: %s", pw_strerror(rc));
+    return rc;
+  }
+  double t0 = pw_clock_mono_ms();
+  rc = ctl_frontier_curve(in->target, in->load, in->n, in->start_ms,
+                          &r->model, r->start, &f->chosen, curve_threads(),
+                          &f->curve, &f->ncurve, err, errlen);
+  f->curve_ms = pw_clock_mono_ms() - t0;
+  if(rc)
+    return rc;
+  ctl_frontier_compare(f);
+  double scored = (double)(r->n - r->start) * r->step_s;
+  f->scale_30d = scored > 0 ? 30 * 86400.0 / scored : 0;
+  ctl_frontier_money(&r->model, &f->prices, r->load,
+                     r->desired[CTL_PLAN_PREDICTIVE],
+                     r->ready[CTL_PLAN_PREDICTIVE], r->n, r->start,
+                     &f->money_chosen);
+  ctl_frontier_money(&r->model, &f->prices, r->load,
+                     r->desired[CTL_PLAN_REACTIVE],
+                     r->ready[CTL_PLAN_REACTIVE], r->n, r->start,
+                     &f->money_hpa);
   return 0;
 }
 
@@ -610,6 +934,12 @@ int ctl_plan_replay(const struct ctl_plan_input *in,
   if(rc) {
     snprintf(err, errlen, "scoring failed: %s", pw_strerror(rc));
     ctl_plan_result_cleanup(r);
+    return rc;
+  }
+  if(in->frontier) {
+    rc = build_frontier(in, r, err, errlen);
+    if(rc)
+      ctl_plan_result_cleanup(r);
   }
   return rc;
 }
@@ -623,7 +953,8 @@ int ctl_plan_run(const struct ctl_plan_opts *o, const double *load,
   struct ctl_plan_input in = {
     .target = &target, .name = o->trace, .load = load, .n = n,
     .labels = labels, .start_ms = 0, .step_s = o->step_s,
-    .keepalive_s = o->keepalive_s, .progress = o->progress};
+    .keepalive_s = o->keepalive_s, .progress = o->progress,
+    .frontier = !o->no_frontier, .slo = o->slo, .prices = &o->prices};
   return ctl_plan_replay(&in, r, err, errlen);
 }
 
@@ -636,6 +967,7 @@ void ctl_plan_result_cleanup(struct ctl_plan_result *r) {
   /* quantile and reasons came from the replay. */
   pw_free(r->quantile);
   pw_free(r->reasons);
+  ctl_frontier_free(r->frontier);
   memset(r, 0, sizeof(*r));
 }
 
@@ -662,6 +994,8 @@ static int run_plan(const struct ctl_plan_opts *o, struct pw_csv_column *col) {
       ctl_plan_print_text(&r);
     if(o->report && !o->json)
       printf("\nreport    %s/index.html\n", o->report);
+    if(!o->json)
+      text_headline(&r);
   }
   ctl_plan_result_cleanup(&r);
   return rc;

@@ -14,6 +14,7 @@
 #include "../actuators/act_sim.h"
 #include "../config/cfg.h"
 #include "../forecast/fc_model.h"
+#include "ctl_frontier.h"
 
 /* The policies a plan compares, in report order. */
 enum ctl_plan_policy {
@@ -48,6 +49,7 @@ struct ctl_plan_result {
   double *ready[CTL_PLAN_NPOLICIES];
   double *lost[CTL_PLAN_NPOLICIES];   /* unserved load or cold starts */
   struct act_sim_score score[CTL_PLAN_NPOLICIES];
+  struct ctl_frontier *frontier;  /* NULL unless asked (ctl_plan_input) */
 };
 
 /* What a plan is asked to do (the command's options). */
@@ -60,6 +62,10 @@ struct ctl_plan_opts {
   long min, max;
   int period;                /* 0 = detect as the replay goes */
   int json, platform_set, model_auto, progress;
+  int no_frontier;           /* --no-frontier: skip the curves */
+  double slo;                /* --slo-unserved / --slo-cold-start; 0: none */
+  int slo_lambda;            /* which of the two was given */
+  struct ctl_frontier_prices prices;
   enum fc_kind kind;
   enum act_platform platform;
 };
@@ -78,6 +84,10 @@ struct ctl_plan_input {
   double step_s;             /* 0: the target's step */
   double keepalive_s;        /* Lambda: an on-demand environment's */
   int progress;              /* a progress bar on stderr (long replays) */
+  int frontier;              /* also the reactive frontier and prewarm's
+                              * curve (ctl_frontier.h) into r->frontier */
+  double slo;                /* with frontier: the loss to recommend for */
+  const struct ctl_frontier_prices *prices;  /* NULL: the defaults */
 };
 
 /*
