@@ -317,12 +317,12 @@ static void data_set(FILE *fp, struct ctx *c, const struct view *v) {
 }
 
 static void svg_open(FILE *fp, const struct ctx *c, const struct geo *g,
-                     const char *cls, const char *policies,
+                     const char *kind, const char *policies,
                      const char *label) {
-  fprintf(fp, "<svg class=\"%s\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
-          "aria-label=\"%s\" data-set=\"%d\" data-p=\"%s\" data-x0=\"%.1f\" "
-          "data-pw=\"%.1f\"><title>%s</title>\n", cls, W, g->h, label,
-          c->nset, policies, X0, PW, label);
+  fprintf(fp, "<svg class=\"chart\" data-kind=\"%s\" viewBox=\"0 0 %.0f "
+          "%.0f\" role=\"img\" aria-label=\"%s\" data-set=\"%d\" "
+          "data-p=\"%s\" data-x0=\"%.1f\" data-pw=\"%.1f\"><title>%s</title>\n",
+          kind, W, g->h, label, c->nset, policies, X0, PW, label);
 }
 
 static void svg_close(FILE *fp, const struct geo *g) {
@@ -345,7 +345,7 @@ static void panel_overview(FILE *fp, struct ctx *c, const struct view *v,
   snprintf(pol, sizeof(pol), "%d", p);
   snprintf(label, sizeof(label), "%s: load and ready capacity, whole trace",
            ctl_plan_policy_names[p]);
-  svg_open(fp, c, &g, "chart ov", pol, label);
+  svg_open(fp, c, &g, "overview", pol, label);
   unscored(fp, c, v, &g);
   y_axis(fp, c, &g);
   x_axis(fp, c, v, &g);
@@ -432,7 +432,7 @@ static void panel_day(FILE *fp, struct ctx *c, const struct day *d, int n) {
   fputs("</h3>\n", fp);
   snprintf(label, sizeof(label), "%s: load and every policy's ready "
            "capacity", date);
-  svg_open(fp, c, &g, "chart day", pol, label);
+  svg_open(fp, c, &g, "day", pol, label);
   y_axis(fp, c, &g);
   x_axis(fp, c, &v, &g);
   peaks(c, &v, -1, c->pt);
@@ -606,12 +606,12 @@ static void overview(FILE *fp, struct ctx *c) {
     fprintf(fp, "Each point is the peak of %.0f minutes; ",
             (double)(r->n / v.nb) * r->step_s / 60);
   fputs("hover for values.</p>\n", fp);
+  legend(fp, c);
   for(int p = 0; p < CTL_PLAN_NPOLICIES; p++) {
     if(r->have[p])
       panel_overview(fp, c, &v, p);
   }
-  data_set(fp, c, &v);
-  /* every overview panel reads the one data set */
+  data_set(fp, c, &v);  /* every overview panel reads this one set */
 }
 
 static int worst_days(FILE *fp, struct ctx *c) {
@@ -647,9 +647,7 @@ int ctl_chart_write(FILE *fp, const struct ctl_plan_result *r) {
   time_init(&c);
   y_scale(&c);
   globals(fp, &c);
-  legend(fp, &c);
   overview(fp, &c);
-  /* the overview's panels share set 0; each day has its own */
   rc = worst_days(fp, &c);
   fputs(script, fp);
 out:
