@@ -336,7 +336,7 @@ static void panel_overview(FILE *fp, struct ctx *c, const struct view *v,
   const struct ctl_plan_result *r = c->r;
   const struct act_sim_score *s = &r->score[p];
   struct geo g = {.h = 170, .pt = 18, .pb = 134};
-  char pol[8], label[96];
+  char pol[16], label[96];
   fprintf(fp, "<h3><span class=\"ln\" style=\"background:%s\"></span>%s: "
           "%.1f instance-hours, %s %.3f%%</h3>\n", pcolors[p],
           ctl_plan_policy_names[p], s->instance_seconds / 3600,
@@ -413,7 +413,7 @@ static size_t days_worst(struct day *d, size_t nd) {
 static void panel_day(FILE *fp, struct ctx *c, const struct day *d, int n) {
   const struct ctl_plan_result *r = c->r;
   int np = 0;
-  char pol[32] = "", date[48], label[96];
+  char pol[80] = "", date[48], label[96];
   for(int p = 0; p < CTL_PLAN_NPOLICIES; p++) {
     if(r->have[p])
       snprintf(pol + strlen(pol), sizeof(pol) - strlen(pol), "%s%d",
