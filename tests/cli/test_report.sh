@@ -45,7 +45,8 @@ class Page(HTMLParser):
         if tag == "body":
             self.body = a
         if tag == "svg" and "chart" in a.get("class", ""):
-            self.svgs.append({"cls": a["class"], "text": [], "a": a})
+            self.svgs.append({"kind": a.get("data-kind"), "text": [],
+                              "a": a})
         if tag == "a":
             self.links.append(a.get("href"))
         if a.get("id") == "legend":
@@ -87,8 +88,8 @@ def need(cond, what):
     if not cond:
         fail.append(what)
 
-ov = [s for s in p.svgs if "ov" in s["cls"].split()]
-days = [s for s in p.svgs if "day" in s["cls"].split()]
+ov = [s for s in p.svgs if s["kind"] == "overview"]
+days = [s for s in p.svgs if s["kind"] == "day"]
 policies = ["predictive", "reactive", "static", "seasonal_naive", "oracle"]
 need(len(ov) == 5, "one overview panel per policy, got %d" % len(ov))
 need(len(days) == 3, "three worst-day panels, got %d" % len(days))
