@@ -9,13 +9,7 @@
 
 #include "../common/pw_alloc.h"
 #include "../common/pw_csv.h"
-
-/* Points per chart: long traces are drawn in buckets (load and ready
- * capacity at their peaks, losses summed and marked in red, so a shortfall
- * inside a bucket still shows). */
-#define BUCKETS 1200
-#define CW 960
-#define CH 170
+#include "ctl_chart.h"
 
 static const char *const colors[CTL_PLAN_NPOLICIES] = {
   "#1b7f3b", "#c05a00", "#6a5acd", "#8a6d00", "#555555", "#b03060"};
@@ -30,84 +24,6 @@ static void html_text(FILE *fp, const char *s) {
     default: fputc(*s, fp);
     }
   }
-}
-
-/* Capacity in load units, so it can be drawn against the load. */
-static double served(const struct ctl_plan_result *r, double instances) {
-  if(r->model.platform == ACT_LAMBDA && r->model.duration_ms > 0)
-    return instances * r->model.unit * 1000.0 * r->step_s /
-           r->model.duration_ms;
-  return instances * r->model.unit;
-}
-
-struct buckets {
-  size_t nb;
-  double load[BUCKETS], ready[BUCKETS], lost[BUCKETS];
-};
-
-static void bucketize(const struct ctl_plan_result *r, int p,
-                      struct buckets *b, double *top) {
-  size_t n = r->n;
-  b->nb = n < BUCKETS ? n : BUCKETS;
-  for(size_t k = 0; k < b->nb; k++) {
-    size_t lo = k * n / b->nb, hi = (k + 1) * n / b->nb;
-    double l = 0, rd = 0, lost = 0;
-    for(size_t i = lo; i < hi; i++) {
-      if(!isnan(r->load[i]))
-        l = fmax(l, r->load[i]);
-      rd = fmax(rd, served(r, r->ready[p][i]));
-      lost += r->lost[p][i];
-    }
-    b->load[k] = l;
-    b->ready[k] = rd;
-    b->lost[k] = lost;
-    *top = fmax(*top, fmax(l, b->ready[k]));
-  }
-}
-
-static void polyline(FILE *fp, const double *v, size_t nb, double top,
-                     const char *style) {
-  fprintf(fp, "<polyline style=\"%s\" points=\"", style);
-  for(size_t k = 0; k < nb; k++) {
-    double x = (double)k * (CW - 1) / (double)(nb > 1 ? nb - 1 : 1);
-    double y = CH - 4 - v[k] / top * (CH - 12);
-    fprintf(fp, "%.1f,%.1f ", x, y);
-  }
-  fputs("\"/>\n", fp);
-}
-
-static void chart(FILE *fp, const struct ctl_plan_result *r, int p) {
-  static struct buckets b;
-  double top = 1e-9;
-  int k8s = r->model.platform == ACT_KUBERNETES;
-  bucketize(r, p, &b, &top);
-  const struct act_sim_score *s = &r->score[p];
-  fprintf(fp, "<h3><span class=\"sw\" style=\"background:%s\"></span>%s: "
-          "%.1f instance-hours, %s %.3f%%</h3>\n", colors[p],
-          ctl_plan_policy_names[p], s->instance_seconds / 3600,
-          k8s ? "unserved" : "cold starts",
-          100 * (k8s ? s->unserved_fraction : s->cold_start_fraction));
-  fprintf(fp, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
-          "aria-label=\"%s load and ready capacity\">\n", CW, CH,
-          ctl_plan_policy_names[p]);
-  double xs = (double)r->start / (double)r->n * (CW - 1);
-  fprintf(fp, "<rect x=\"0\" y=\"0\" width=\"%.1f\" height=\"%d\" "
-          "class=\"unscored\"/>\n", xs, CH);
-  for(size_t k = 0; k < b.nb; k++) {
-    if(b.lost[k] <= 0)
-      continue;
-    double x = (double)k * (CW - 1) / (double)(b.nb > 1 ? b.nb - 1 : 1);
-    fprintf(fp, "<line class=\"lost\" x1=\"%.1f\" x2=\"%.1f\" y1=\"0\" "
-            "y2=\"8\"/>\n", x, x);
-  }
-  fprintf(fp, "<text x=\"4\" y=\"20\" class=\"pt\">%.4g</text>"
-          "<text x=\"4\" y=\"%d\" class=\"pt\">0</text>\n", top, CH - 6);
-  polyline(fp, b.load, b.nb, top, "fill:none;stroke:#4a78b5;stroke-width:1");
-  char st[96];
-  snprintf(st, sizeof(st), "fill:none;stroke:%s;stroke-width:1.3",
-           colors[p]);
-  polyline(fp, b.ready, b.nb, top, st);
-  fputs("</svg>\n", fp);
 }
 
 /* The cost-against-loss chart's frame: plot area and ranges. */
@@ -449,7 +365,7 @@ static void table(FILE *fp, const struct ctl_plan_result *r) {
 }
 
 static const char css[] =
-  "body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1000px;"
+  "body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1180px;"
   "color:#222;padding:0 12px}h1{font-size:22px}h2{font-size:17px;"
   "margin-top:28px}h3{font-size:14px;margin:14px 0 4px}"
   ".chart{width:100%;height:auto;border:1px solid #ddd;background:#fff}"
@@ -462,13 +378,26 @@ static const char css[] =
   ".sw{display:inline-block;width:10px;height:10px;margin-right:6px}"
   ".note{color:#555}";
 
+/* The CSVs next to the page, linked, with what their columns hold. */
+static void csv_links(FILE *fp, const struct ctl_plan_result *r) {
+  int k8s = r->model.platform == ACT_KUBERNETES;
+  fprintf(fp, "<h2 id=\"data\">Data</h2>\n<ul class=\"data\">"
+          "<li><a href=\"series.csv\">series.csv</a>: one row per step: "
+          "time, load, and per policy desired and ready instances and the "
+          "%s in that step.</li>\n<li><a href=\"summary.csv\">summary.csv"
+          "</a>: one row per policy: instance-seconds, unserved load and "
+          "cold starts, as counts and fractions.</li></ul>\n",
+          k8s ? "load left unserved" : "cold starts");
+}
+
 static int write_html(const struct ctl_plan_result *r, const char *path) {
   FILE *fp = fopen(path, "w");
   int k8s = r->model.platform == ACT_KUBERNETES;
   if(!fp)
     return PW_EIO;
   fprintf(fp, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-          "<title>prewarm plan</title><style>%s</style></head><body>\n", css);
+          "<title>prewarm plan</title><style>%s%s</style></head><body>\n", css,
+          ctl_chart_css);
   fputs("<h1>prewarm plan: ", fp);
   html_text(fp, r->trace);
   fputs("</h1>\n<p class=\"note\">", fp);
@@ -481,10 +410,7 @@ static int write_html(const struct ctl_plan_result *r, const char *path) {
             r->period_given ? "given" : "detected", r->model_name, r->refits);
   else
     fputs("No season found: the predictive policy acted reactively. ", fp);
-  fprintf(fp, "Scored from step %zu (grey: not scored). Blue: load per "
-          "step; coloured: ready capacity in load units; red ticks: %s. "
-          "Long traces are drawn in buckets at their peaks.</p>\n",
-          r->start, k8s ? "unserved load" : "cold starts");
+  fprintf(fp, "Scored from step %zu.</p>\n", r->start);
   fputs("<h2>Summary</h2>\n", fp);
   table(fp, r);
   headline(fp, r);
@@ -492,14 +418,10 @@ static int write_html(const struct ctl_plan_result *r, const char *path) {
   fputs(k8s ? "unserved load" : "cold starts", fp);
   fputs("</h2>\n", fp);
   scatter(fp, r);
-  fputs("<h2>Load and ready capacity</h2>\n", fp);
-  for(int p = 0; p < CTL_PLAN_NPOLICIES; p++) {
-    if(r->have[p])
-      chart(fp, r, p);
-  }
-  fputs("<p class=\"note\">Data: series.csv (per step), summary.csv.</p>\n"
-        "</body></html>\n", fp);
-  int bad = ferror(fp);
+  int rc = ctl_chart_write(fp, r);
+  csv_links(fp, r);
+  fputs("</body></html>\n", fp);
+  int bad = ferror(fp) || rc;
   bad |= fclose(fp);
   return bad ? PW_EIO : 0;
 }

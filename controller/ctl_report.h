@@ -1,7 +1,8 @@
 /*
  * The `prewarm plan --report DIR` output: a self-contained index.html
- * (inline SVG and CSS, no script, nothing fetched from the network) and the
- * CSVs behind it (series.csv, summary.csv).
+ * (inline SVG, CSS and a small hover script, nothing fetched from the
+ * network; the load/capacity charts come from ctl_chart.h) and the CSVs
+ * behind it (series.csv, summary.csv), linked from the page.
  */
 #ifndef CTL_REPORT_H
 #define CTL_REPORT_H
