@@ -727,12 +727,13 @@ static void text_money(const struct ctl_frontier *f) {
   else
     printf("money     per 30 days at this trace's rate, $%g per "
            "instance-hour:\n", f->prices.instance_hour);
-  printf("          predictive $%.2f, reactive (HPA at 70%%) $%.2f: "
-         "saves $%.2f\n", f->money_chosen.total * k, f->money_hpa.total * k,
-         (f->money_hpa.total - f->money_chosen.total) * k);
+  double save = (f->money_hpa.total - f->money_chosen.total) * k;
+  printf("          predictive $%.2f, reactive (HPA at 70%%) $%.2f: %s "
+         "$%.2f\n", f->money_chosen.total * k, f->money_hpa.total * k,
+         save >= 0 ? "saves" : "costs", fabs(save));
   if(isfinite(eq))
-    printf("          against the frontier at equal loss: saves $%.2f of "
-           "capacity\n", eq);
+    printf("          against the frontier at equal loss: %s $%.2f of "
+           "capacity\n", eq >= 0 ? "saves" : "costs", fabs(eq));
   else
     printf("          against the frontier at equal loss: it does not reach "
            "prewarm's loss\n");

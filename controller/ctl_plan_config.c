@@ -483,7 +483,9 @@ static int plan_one(struct ctx *x, struct one *r) {
   struct ctl_plan_input in = {
     .target = r->t, .name = r->t->name, .load = r->h.load, .n = r->h.n,
     .labels = r->labels, .start_ms = r->h.start_ms,
-    .keepalive_s = x->o->keepalive_s, .progress = x->o->progress};
+    .keepalive_s = x->o->keepalive_s, .progress = x->o->progress,
+    /* Each target against the HPA's whole curve, as --trace does. */
+    .frontier = 1};
   if(rc == 0)
     rc = ctl_plan_replay(&in, &res, err, sizeof(err));
   else
