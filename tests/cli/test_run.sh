@@ -359,3 +359,34 @@ check "check-config: the password is not echoed" \
 printf 'targets:\n- name: a\n\tstep: 60s\n' >"$T/tab.yaml"
 cfgcase "a tab in the indentation, in plain words" tab.yaml \
   "tab.yaml:3:1: a tab character is used for indentation"
+
+# Each change of decision is one info line with the new and the previous
+# desired and the reasons: on a replay, exactly the changes the decision
+# log holds, in order (issue #13, item 6).
+"$P" demo-trace --days 3 --step 60 --output "$T/chg.csv" >/dev/null
+cat >"$T/chg.yaml" <<YAML
+log_level: info
+decision_log: {path: $T/chg.pb}
+targets:
+- name: web
+  step: 60s
+  source: {csv: {file: $T/chg.csv}}
+  actuator: {dryrun: {}}
+  policy: {unit_capacity: 1000, warmup: 120s, max: 100}
+YAML
+"$P" run --config "$T/chg.yaml" --replay 2>"$T/chg.err" &&
+  "$P" log show "$T/chg.pb" >"$T/chg.jsonl"
+check "an info line for each change of desired: previous, desired, reasons" \
+  /usr/bin/python3 -c '
+import json, sys
+log = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+got = [(l["previous"], l["desired"], l["reasons"]) for l in log
+       if l["message"] == "desired changed"]
+assert all(l["level"] == "info" and l["target"] == "web" for l in log
+           if l["message"] == "desired changed")
+rows = [json.loads(l) for l in open(sys.argv[2])]
+want = [(a["desired"], b["desired"], ",".join(b["reasons"]))
+        for a, b in zip(rows, rows[1:]) if a["desired"] != b["desired"]]
+assert len(want) >= 10 and got == want, (len(got), len(want), got[:3], want[:3])
+print("# %d changes in %d decisions" % (len(got), len(rows)))
+' "$T/chg.err" "$T/chg.jsonl"
