@@ -62,7 +62,8 @@ t = d["targets"][0]
 assert t["name"] == "checkout" and t["desired"] >= 2 and "dry_run" in t["reasons"], t
 ' "$T/once"
 # The decision log: protobuf records, shown as JSON lines; it rotates.
-{ cat config/examples/local.yaml; printf 'decision_log: {path: %s/d.log, max_bytes: 1024, keep: 2}\n' "$T"; } \
+{ grep -v '^decision_log:' config/examples/local.yaml
+  printf 'decision_log: {path: %s/d.log, max_bytes: 1024, keep: 2}\n' "$T"; } \
   >"$T/dl.yaml"
 for i in 1 2 3; do "$P" run --config "$T/dl.yaml" --once >/dev/null 2>&1; done
 "$P" log show "$T/d.log" >"$T/dl.json"
