@@ -391,3 +391,52 @@ want = [(a["desired"], b["desired"], ",".join(b["reasons"]))
 assert len(want) >= 10 and got == want, (len(got), len(want), got[:3], want[:3])
 print("# %d changes in %d decisions" % (len(got), len(rows)))
 ' "$T/chg.err" "$T/chg.jsonl"
+
+# /ui in one unit with its axes, and the names-only list (issue #13,
+# item 5).
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+grep -v '^decision_log:' config/examples/local.yaml >"$T/ui.yaml"
+"$P" run --config "$T/ui.yaml" --listen "127.0.0.1:$port" \
+  >/dev/null 2>"$T/ui.err" &
+pid=$!
+U="http://127.0.0.1:$port"
+for _ in $(seq 1 50); do
+  curl -sf "$U/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+check "/api/v1/target-names: the names only" sh -c "
+  [ \"\$(curl -s '$U/api/v1/target-names')\" = '{\"names\":[\"checkout\"]}' ]"
+curl -s "$U/ui" >"$T/ui2.html"
+check "/ui lists targets by name and fetches only the ones it shows" \
+  sh -c "grep -q '/api/v1/target-names' '$T/ui2.html' &&
+         ! grep -q 'fetch(\"/api/v1/targets\")' '$T/ui2.html'"
+if command -v chromium >/dev/null; then
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$T/chrome2" --virtual-time-budget=8000 --dump-dom \
+    "$U/ui" >"$T/dom2.html" 2>/dev/null
+  check "/ui: instances with y and time ticks, ready drawn, a reasons strip and its legend" \
+    /usr/bin/python3 -c '
+import re, sys
+dom = open(sys.argv[1]).read()
+y = [float(v) for v in re.findall(r"<text[^>]*class=\"ytick\"[^>]*>([0-9.]+)</text>", dom)]
+assert len(y) >= 3 and y == sorted(y) and y[0] == 0, y
+x = re.findall(r"<text[^>]*class=\"xtick\"[^>]*>([^<]*)</text>", dom)
+assert len(x) >= 3 and all(re.match(r"\d\d:\d\d|[A-Z][a-z]+ \d+", v) for v in x), x
+assert re.search(r"class=\"ylabel\"[^>]*>instances<", dom), "no y unit"
+ready = re.search(r"<polyline class=\"ready\" points=\"([^\"]*)\"", dom)
+assert ready and len(ready.group(1).split()) >= 2, "no ready line"
+strip = re.findall(r"<rect class=\"reason r-([a-z_]+)\"", dom)
+keys = re.findall(r"<span class=\"reason-key\"><i [^>]*></i>([a-z_]+)</span>", dom)
+assert strip and set(strip) == set(keys), (strip, keys)
+assert "load \u00f7 1000" in dom and "desired instances" in dom, "legend"
+assert "divided by the error of repeating the last value" in dom
+assert "above 2 (4 on Lambda)" in dom and "acts reactively" in dom
+print("# y ticks %s; x ticks %s; reasons %s" % (y, x, sorted(set(keys))))
+' "$T/dom2.html"
+else
+  skip_one "/ui: ticks, units, legend" "chromium not installed"
+fi
+kill -TERM "$pid"
+wait "$pid"
+check "SIGTERM: exits 0" [ $? -eq 0 ]
