@@ -1,8 +1,11 @@
 /*
  * The /ui page: one self-contained HTML document (inline CSS and script,
- * no external assets) that reads /api/v1/targets and draws, per target,
- * the recent load, the forecast mean with its quantile band, desired and
- * ready capacity and the decisions that changed it, refreshing itself.
+ * no external assets) that lists targets from /api/v1/target-names,
+ * fetches /api/v1/targets/NAME[/history] for the 12 it shows, and draws
+ * each in instances (load and forecast divided by the unit capacity)
+ * with y and time ticks: the recent load, the forecast mean with its
+ * quantile band, desired and ready capacity, the decisions that changed
+ * it and a strip of their reasons, refreshing itself.
  */
 #ifndef CTL_UI_H
 #define CTL_UI_H

@@ -126,6 +126,15 @@ static void log_step(const struct ctl_unit *u, enum ctl_act_result res) {
                                                     : pw_strerror(u->act_rc))),
             "actuation failed, capacity kept");
   /* A refusal is logged by the actuator, once per distinct message. */
+  /* Each change of decision, at info: what an operator follows.  The
+   * stepping thread is the snapshot's only writer, so it reads its own
+   * last publication without the lock. */
+  if(u->snap.have && u->snap.desired != u->dec.desired)
+    pw_logf(PW_LOG_INFO,
+            PW_LF(PW_LF_NUM("desired", u->dec.desired),
+                  PW_LF_NUM("previous", u->snap.desired),
+                  PW_LF_STR("reasons", reasons)),
+            "desired changed");
   pw_logf(PW_LOG_DEBUG,
           PW_LF(PW_LF_NUM("desired", u->dec.desired),
                 PW_LF_NUM("requested", u->cap.requested >= 0

@@ -62,7 +62,8 @@ t = d["targets"][0]
 assert t["name"] == "checkout" and t["desired"] >= 2 and "dry_run" in t["reasons"], t
 ' "$T/once"
 # The decision log: protobuf records, shown as JSON lines; it rotates.
-{ cat config/examples/local.yaml; printf 'decision_log: {path: %s/d.log, max_bytes: 1024, keep: 2}\n' "$T"; } \
+{ grep -v '^decision_log:' config/examples/local.yaml
+  printf 'decision_log: {path: %s/d.log, max_bytes: 1024, keep: 2}\n' "$T"; } \
   >"$T/dl.yaml"
 for i in 1 2 3; do "$P" run --config "$T/dl.yaml" --once >/dev/null 2>&1; done
 "$P" log show "$T/d.log" >"$T/dl.json"
@@ -359,3 +360,83 @@ check "check-config: the password is not echoed" \
 printf 'targets:\n- name: a\n\tstep: 60s\n' >"$T/tab.yaml"
 cfgcase "a tab in the indentation, in plain words" tab.yaml \
   "tab.yaml:3:1: a tab character is used for indentation"
+
+# Each change of decision is one info line with the new and the previous
+# desired and the reasons: on a replay, exactly the changes the decision
+# log holds, in order (issue #13, item 6).
+"$P" demo-trace --days 3 --step 60 --output "$T/chg.csv" >/dev/null
+cat >"$T/chg.yaml" <<YAML
+log_level: info
+decision_log: {path: $T/chg.pb}
+targets:
+- name: web
+  step: 60s
+  source: {csv: {file: $T/chg.csv}}
+  actuator: {dryrun: {}}
+  policy: {unit_capacity: 1000, warmup: 120s, max: 100}
+YAML
+"$P" run --config "$T/chg.yaml" --replay 2>"$T/chg.err" &&
+  "$P" log show "$T/chg.pb" >"$T/chg.jsonl"
+check "an info line for each change of desired: previous, desired, reasons" \
+  /usr/bin/python3 -c '
+import json, sys
+log = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+got = [(l["previous"], l["desired"], l["reasons"]) for l in log
+       if l["message"] == "desired changed"]
+assert all(l["level"] == "info" and l["target"] == "web" for l in log
+           if l["message"] == "desired changed")
+rows = [json.loads(l) for l in open(sys.argv[2])]
+want = [(a["desired"], b["desired"], ",".join(b["reasons"]))
+        for a, b in zip(rows, rows[1:]) if a["desired"] != b["desired"]]
+assert len(want) >= 10 and got == want, (len(got), len(want), got[:3], want[:3])
+print("# %d changes in %d decisions" % (len(got), len(rows)))
+' "$T/chg.err" "$T/chg.jsonl"
+
+# /ui in one unit with its axes, and the names-only list (issue #13,
+# item 5).
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+grep -v '^decision_log:' config/examples/local.yaml >"$T/ui.yaml"
+"$P" run --config "$T/ui.yaml" --listen "127.0.0.1:$port" \
+  >/dev/null 2>"$T/ui.err" &
+pid=$!
+U="http://127.0.0.1:$port"
+for _ in $(seq 1 50); do
+  curl -sf "$U/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+check "/api/v1/target-names: the names only" sh -c "
+  [ \"\$(curl -s '$U/api/v1/target-names')\" = '{\"names\":[\"checkout\"]}' ]"
+curl -s "$U/ui" >"$T/ui2.html"
+check "/ui lists targets by name and fetches only the ones it shows" \
+  sh -c "grep -q '/api/v1/target-names' '$T/ui2.html' &&
+         ! grep -q 'fetch(\"/api/v1/targets\")' '$T/ui2.html'"
+if command -v chromium >/dev/null; then
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$T/chrome2" --virtual-time-budget=8000 --dump-dom \
+    "$U/ui" >"$T/dom2.html" 2>/dev/null
+  check "/ui: instances with y and time ticks, ready drawn, a reasons strip and its legend" \
+    /usr/bin/python3 -c '
+import re, sys
+dom = open(sys.argv[1]).read()
+y = [float(v) for v in re.findall(r"<text[^>]*class=\"ytick\"[^>]*>([0-9.]+)</text>", dom)]
+assert len(y) >= 3 and y == sorted(y) and y[0] == 0, y
+x = re.findall(r"<text[^>]*class=\"xtick\"[^>]*>([^<]*)</text>", dom)
+assert len(x) >= 3 and all(re.match(r"\d\d:\d\d|[A-Z][a-z]+ \d+", v) for v in x), x
+assert re.search(r"class=\"ylabel\"[^>]*>instances<", dom), "no y unit"
+ready = re.search(r"<polyline class=\"ready\" points=\"([^\"]*)\"", dom)
+assert ready and len(ready.group(1).split()) >= 2, "no ready line"
+strip = re.findall(r"<rect class=\"reason r-([a-z_]+)\"", dom)
+keys = re.findall(r"<span class=\"reason-key\"><i [^>]*></i>([a-z_]+)</span>", dom)
+assert strip and set(strip) == set(keys), (strip, keys)
+assert "load \u00f7 1000" in dom and "desired instances" in dom, "legend"
+assert "divided by the error of repeating the last value" in dom
+assert "above 2 (4 on Lambda)" in dom and "acts reactively" in dom
+print("# y ticks %s; x ticks %s; reasons %s" % (y, x, sorted(set(keys))))
+' "$T/dom2.html"
+else
+  skip_one "/ui: ticks, units, legend" "chromium not installed"
+fi
+kill -TERM "$pid"
+wait "$pid"
+check "SIGTERM: exits 0" [ $? -eq 0 ]

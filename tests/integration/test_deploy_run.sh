@@ -8,7 +8,7 @@
 # environment, the cluster being the local Kubernetes API server reached
 # through KUBECONFIG.  It must start, serve /healthz, take the Lease, keep
 # the unreachable in-cluster Prometheus as a stale source, and stop on
-# SIGTERM.
+# SIGTERM.  Its decision log is written on the Deployment's volume.
 set -u
 . "$(dirname "$0")/lib.sh"
 [ -n "$PY" ] || skip_all "no python3"
@@ -53,6 +53,14 @@ c = yaml.safe_load(open(sys.argv[1]))["spec"]["template"]["spec"]["containers"][
 print([m["mountPath"] for m in c["volumeMounts"] if m["name"] == "config"][0])
 ' deploy/kubernetes/deployment.yaml)
 mkdir -p "$T/root$MNT"
+# The other volumes (the decision log's) mapped too: the configuration's
+# paths on them point into the test folder.
+VOLS=$("$PY" -c '
+import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))["spec"]["template"]["spec"]["containers"][0]
+print(" ".join(m["mountPath"] for m in c["volumeMounts"] if m["name"] != "config"))
+' deploy/kubernetes/deployment.yaml)
+for v in $VOLS; do mkdir -p "$T/root$v"; done
 LPORT=$(free_port)
 "$PY" -c '
 import sys, yaml
@@ -61,8 +69,10 @@ for k, v in cm["data"].items():
     if k == "config.yaml":
         v = "\n".join("listen: 127.0.0.1:" + sys.argv[3] if l.startswith("listen:")
                       else l for l in v.split("\n"))
+        for m in sys.argv[4].split():
+            v = v.replace(" " + m + "/", " " + sys.argv[5] + m + "/")
     open(sys.argv[2] + "/" + k, "w").write(v)
-' deploy/kubernetes/configmap.yaml "$T/root$MNT" "$LPORT"
+' deploy/kubernetes/configmap.yaml "$T/root$MNT" "$LPORT" "$VOLS" "$T/root"
 
 # The cluster: the HPA the ConfigMap's target names, and the Deployment it
 # scales.
@@ -123,3 +133,13 @@ kill -TERM "$D"
 rc=0
 wait "$D" || rc=$?
 check "SIGTERM stops it cleanly (exit $rc)" [ "$rc" = 0 ]
+DLOG=$("$PY" -c '
+import sys, yaml
+c = yaml.safe_load(yaml.safe_load(open(sys.argv[1]))["data"]["config.yaml"])
+print(c["decision_log"]["path"])
+' deploy/kubernetes/configmap.yaml)
+"$P" log show "$T/root$DLOG" >"$T/decisions.jsonl" 2>"$T/dlog.err"
+check "the decision log is written on the Deployment's volume ($DLOG)" sh -c "
+  grep -q '\"target\":\"checkout\"' '$T/decisions.jsonl' &&
+  ! grep -q 'decision log: cannot\|cannot open' '$T/err'" ||
+  cat "$T/dlog.err"
