@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../common/pw_alloc.h"
+#include "../telemetry/tel_cw.h"
 
 int ctl_settings_steps(int64_t ms, int64_t step_ms) {
   return (int)((ms + step_ms - 1) / step_ms);
@@ -11,7 +12,13 @@ int ctl_settings_steps(int64_t ms, int64_t step_ms) {
 int64_t ctl_settings_lag(const struct cfg_target *c) {
   if(c->lag_ms)
     return c->lag_ms;
-  return c->source == CFG_SRC_REMOTE_WRITE ? c->step_ms : 0;
+  if(c->source == CFG_SRC_REMOTE_WRITE)
+    return c->step_ms;
+  /* CloudWatch hands out a minute only once it has settled: the data is
+   * that far behind, and is not stale for it. */
+  if(c->source == CFG_SRC_CLOUDWATCH)
+    return TEL_CW_SETTLE_MS;
+  return 0;
 }
 
 double ctl_settings_quantile(const struct cfg_target *c) {

@@ -51,8 +51,8 @@
 #define CTL_RESELECT_MS 86400000
 
 /* How far behind now a step of c's signal is final: its configured lag,
- * else one step for remote-write (pushes arrive a few seconds late),
- * else 0. */
+ * else one step for remote-write (pushes arrive a few seconds late), the
+ * settling time for CloudWatch (TEL_CW_SETTLE_MS), else 0. */
 int64_t ctl_settings_lag(const struct cfg_target *c);
 
 /* Steps covering ms, rounded up. */

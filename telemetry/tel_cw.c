@@ -281,7 +281,7 @@ int tel_cw_new(const struct tel_cw_cfg *cfg, struct pw_aws *aws,
            : strcmp(cfg->metric, "ConcurrentExecutions") == 0 ? "Maximum"
                                                               : "Sum");
   c->step_ms = cfg->step_ms;
-  c->settle_ms = cfg->settle_ms > 0 ? cfg->settle_ms : 180000;
+  c->settle_ms = cfg->settle_ms > 0 ? cfg->settle_ms : TEL_CW_SETTLE_MS;
   c->fill_zero = cfg->fill_zero;
   c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
   c->aws = aws;

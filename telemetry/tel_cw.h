@@ -19,6 +19,10 @@
 #include "../common/pw_aws.h"
 #include "tel_source.h"
 
+/* A CloudWatch minute is final this long after it ends (Lambda fills
+ * minutes in late). */
+#define TEL_CW_SETTLE_MS 180000
+
 struct tel_cw_cfg {
   const char *function;   /* FunctionName */
   const char *qualifier;  /* alias or version: adds Resource "fn:q"; NULL */
