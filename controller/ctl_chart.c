@@ -204,7 +204,7 @@ static void peaks(const struct ctx *c, const struct view *v, int p,
                   double *out) {
   for(size_t k = 0; k < v->nb; k++) {
     size_t a, b;
-    double m = NAN;
+    double m = (double)NAN;
     bucket(v, k, &a, &b);
     for(size_t i = a; i < b; i++) {
       double x = p < 0 ? load_inst(c->r, c->r->load[i]) : c->r->ready[p][i];

@@ -48,7 +48,7 @@ static int by_cost(const void *a, const void *b) {
 size_t ctl_frontier_envelope(struct ctl_frontier_point *pts, size_t n,
                              struct ctl_frontier_point *out) {
   size_t k = 0;
-  double best = INFINITY;
+  double best = (double)INFINITY;
   qsort(pts, n, sizeof(*pts), by_cost);
   for(size_t i = 0; i < n; i++) {
     if(pts[i].loss < best) {
@@ -141,7 +141,7 @@ int ctl_frontier_reactive(const struct act_sim_model *m, const double *load,
     if(rc)
       goto done;
     pts[pct - LO] = (struct ctl_frontier_point){
-      .utilization = util, .quantile = NAN, .headroom = NAN,
+      .utilization = util, .quantile = (double)NAN, .headroom = (double)NAN,
       .instance_seconds = s.instance_seconds, .loss = loss_of(m, &s)};
     if(pct == 70)
       *hpa = pts[pct - LO];
@@ -228,7 +228,7 @@ static void curve_settings(const struct cfg_target *t,
     double q = i < NQ ? curve_q[i] : curve_q[NQ - 1];
     double h = i < NQ ? t->headroom : curve_h[i - NQ];
     pts[i] = (struct ctl_frontier_point){
-      .utilization = NAN, .quantile = q, .headroom = h};
+      .utilization = (double)NAN, .quantile = q, .headroom = h};
     todo[i] = 1;
     if(fabs(q - q0) < 1e-12 && fabs(h - t->headroom) < 1e-12) {
       pts[i].instance_seconds = chosen->instance_seconds;
@@ -324,7 +324,7 @@ void ctl_frontier_money(const struct act_sim_model *m,
 
 double ctl_frontier_saving_equal_loss(const struct ctl_frontier *f) {
   if(!isfinite(f->at_loss_cost))
-    return NAN;
+    return (double)NAN;
   return ctl_frontier_capacity_cost(&f->model, &f->prices,
                                     f->at_loss_cost -
                                       f->chosen.instance_seconds) *
@@ -397,8 +397,8 @@ void ctl_frontier_headline(const struct ctl_frontier *f, char *buf,
 void ctl_frontier_compare(struct ctl_frontier *f) {
   const struct ctl_frontier_point *c = &f->chosen;
   double v;
-  f->at_cost_loss = f->equal_cost_loss_ratio = NAN;
-  f->at_loss_cost = f->equal_loss_cost_ratio = NAN;
+  f->at_cost_loss = f->equal_cost_loss_ratio = (double)NAN;
+  f->at_loss_cost = f->equal_loss_cost_ratio = (double)NAN;
   if(ctl_frontier_loss_at(f->frontier, f->nfrontier, c->instance_seconds,
                           &v) == 0) {
     f->at_cost_loss = v;

@@ -851,7 +851,7 @@ static int build_frontier(const struct ctl_plan_input *in,
   else
     ctl_frontier_prices_default(&f->prices);
   f->chosen = (struct ctl_frontier_point){
-    .utilization = NAN, .quantile = ctl_settings_quantile(in->target),
+    .utilization = (double)NAN, .quantile = ctl_settings_quantile(in->target),
     .headroom = in->target->headroom,
     .instance_seconds = p->instance_seconds,
     .loss = k8s ? p->unserved_fraction : p->cold_start_fraction};

@@ -23,7 +23,8 @@ static void captured(void *ud, struct ctl_unit *u, int rc,
   r->desired[c->i] = (double)u->dec.desired;
   r->reasons[c->i] = u->dec.reasons;
   r->quantile[c->i] = u->dec.reasons & CTL_R(FALLBACK)
-                        ? (double)NAN : ctl_target_stats(u->t)->quantile_at_lead;
+                        ? (double)NAN
+                        : ctl_target_stats(u->t)->quantile_at_lead;
 }
 
 int ctl_replay_run(struct ctl_replay *r, char *err, size_t errlen) {

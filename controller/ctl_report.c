@@ -78,7 +78,7 @@ static void frame_take(double hours, double pct, double *x, double *ylo,
  * at the edge instead of squeezing the curves. */
 static void frame_ranges(const struct ctl_plan_result *r, struct frame *f) {
   const struct ctl_frontier *fr = r->frontier;
-  double x = 1e-9, ylo = INFINITY, yhi = 1e-9;
+  double x = 1e-9, ylo = (double)INFINITY, yhi = 1e-9;
   for(size_t i = 0; i < fr->nfrontier; i++)
     frame_take(fr->frontier[i].instance_seconds / 3600,
                100 * fr->frontier[i].loss, &x, &ylo, &yhi);

@@ -13,7 +13,7 @@
 #include "test_util.h"
 
 #define PT(u, c, l) \
-  {.utilization = (u), .quantile = NAN, .headroom = NAN, \
+  {.utilization = (u), .quantile = (double)NAN, .headroom = (double)NAN, \
    .instance_seconds = (c), .loss = (l)}
 
 static void envelope_keeps_lower_left(void **state) {
@@ -71,14 +71,14 @@ static void compare_ratios_and_nulls(void **state) {
   memset(&f, 0, sizeof(f));
   f.frontier = env;
   f.nfrontier = 3;
-  f.chosen = (struct ctl_frontier_point)PT(NAN, 150, 0.03);
+  f.chosen = (struct ctl_frontier_point)PT((double)NAN, 150, 0.03);
   ctl_frontier_compare(&f);
   ASSERT_NEAR(f.at_cost_loss, 0.075, 1e-12);
   ASSERT_NEAR(f.equal_cost_loss_ratio, 0.4, 1e-12);
   ASSERT_NEAR(f.at_loss_cost, 250, 1e-9);
   ASSERT_NEAR(f.equal_loss_cost_ratio, 0.6, 1e-12);
   /* Cheaper than the frontier and better than its best: both null. */
-  f.chosen = (struct ctl_frontier_point)PT(NAN, 50, 0.001);
+  f.chosen = (struct ctl_frontier_point)PT((double)NAN, 50, 0.001);
   ctl_frontier_compare(&f);
   assert_true(isnan(f.equal_cost_loss_ratio));
   assert_true(isnan(f.equal_loss_cost_ratio));

@@ -361,10 +361,11 @@ static void bad_timestamps_and_values_are_refused(void **state) {
   struct pb_label lg[] = {{"__name__", "gauge"}};
   struct pb_label lc[] = {{"__name__", "ctr_total"}};
   struct pb_sample x[] = {{1, INT64_MIN}, {2, INT64_MAX}, {3, -1},
-                          {4, TEL_RW_MAX_TS_MS + 1}, {INFINITY, T0},
-                          {-INFINITY, T0}, {NAN, T0}, {5, T0 + 1000}};
+                          {4, TEL_RW_MAX_TS_MS + 1},
+                          {(double)INFINITY, T0}, {-(double)INFINITY, T0},
+                          {(double)NAN, T0}, {5, T0 + 1000}};
   struct pb_sample y[] = {{1, INT64_MIN}, {2, INT64_MAX}, {10, T0},
-                          {3, INT64_MAX}, {INFINITY, T0 + 30000},
+                          {3, INT64_MAX}, {(double)INFINITY, T0 + 30000},
                           {70, T0 + 60000}};
   struct pb_series s[] = {{lg, 1, x, 8}, {lc, 1, y, 6}};
   send(rw, s, 2, &st);
