@@ -436,7 +436,11 @@ int ctl_run_main(int argc, char **argv) {
     return CTL_EXIT_FAIL;
   }
   struct ctl_daemon_opts dopts = {.dry_run = o.dry_run, .replay = o.replay};
-  rc = ctl_daemon_new(c, &dopts, o.replay ? 0 : wall_ms(), rw, &d, err,
+  /* --once decides at the time it was built for: a minute that turns
+   * while the targets are built must not add a row to one run and not to
+   * another (the same history gives the same decision). */
+  int64_t t0 = o.replay ? 0 : wall_ms();
+  rc = ctl_daemon_new(c, &dopts, t0, rw, &d, err,
                       sizeof(err));
   if(rc) {
     tel_rw_free(&rw);
@@ -444,7 +448,7 @@ int ctl_run_main(int argc, char **argv) {
     return ctl_cli_fail("run", "%s", err);
   }
   if(once || o.replay) {
-    rc = once ? run_once(d, wall_ms()) : run_replay(d);
+    rc = once ? run_once(d, t0) : run_replay(d);
     ctl_daemon_free(&d);
     tel_rw_free(&rw);
     free_secret(token);
