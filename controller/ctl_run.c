@@ -197,10 +197,6 @@ static int run_once(struct ctl_daemon *d, int64_t now) {
   return bad ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }
 
-static int64_t tick_of(const struct cfg *c) {
-  return ctl_daemon_tick_ms(c);
-}
-
 static int same_str(const char *a, const char *b) {
   return a == b || (a && b && strcmp(a, b) == 0);
 }
@@ -308,7 +304,7 @@ static int loop(struct holder *h) {
   pw_clock_scaled(&clk, speed);
   pw_logf(PW_LOG_INFO,
           PW_LF(PW_LF_NUM("targets", (double)c->ntargets),
-                PW_LF_NUM("tick_ms", (double)tick_of(c)),
+                PW_LF_NUM("tick_ms", (double)ctl_daemon_tick_ms(c)),
                 PW_LF_NUM("speed", speed)),
           "running");
   while(!stopping) {
@@ -319,7 +315,7 @@ static int loop(struct holder *h) {
       continue;
     }
     (void)ctl_daemon_tick(h->d, now, 0);
-    int64_t until = now + tick_of(ctl_daemon_cfg(h->d));
+    int64_t until = now + ctl_daemon_tick_ms(ctl_daemon_cfg(h->d));
     while(!stopping && !reloading && clk.ops->now_ms(&clk) < until) {
       int64_t step = (int64_t)(50 * speed);
       int64_t t = clk.ops->now_ms(&clk) + step;
@@ -348,7 +344,7 @@ static int run_replay(struct ctl_daemon *d) {
                         "be csv or demo");
   struct pw_clock clk;
   pw_clock_sim(&clk, 0);
-  int64_t tick = tick_of(ctl_daemon_cfg(d)), steps = 0;
+  int64_t tick = ctl_daemon_tick_ms(ctl_daemon_cfg(d)), steps = 0;
   int bad = 0;
   while(!stopping && clk.ops->now_ms(&clk) < end) {
     clk.ops->sleep_until(&clk, clk.ops->now_ms(&clk) + tick);
