@@ -74,6 +74,7 @@ static const struct field target_fields[] = {
   {"actuator", F_SECTION, 0, 0, 0, 1, NULL},
   {"forecast", F_SECTION, 0, 0, 0, 0, NULL},
   {"policy", F_SECTION, 0, 0, 0, 1, NULL},
+  {"slo", F_SECTION, 0, 0, 0, 0, NULL},
 };
 
 static const struct field prom_fields[] = {
@@ -161,6 +162,18 @@ static const struct field policy_fields[] = {
   {"surge_hold", F_DUR, T_OFF(surge_hold_ms), 1000, 7 * 86400000.0, 0,
    NULL},
   {"schedule", F_SECTION, 0, 0, 0, 0, NULL},  /* a list: see below */
+};
+
+/* slo: {unserved: F} or {cold_start: F}, with the window measured and
+ * the bounds the quantile and headroom move within. */
+static const struct field slo_fields[] = {
+  {"unserved", F_NUM, T_OFF(slo_unserved), 1e-6, 0.5, 0, NULL},
+  {"cold_start", F_NUM, T_OFF(slo_cold_start), 1e-6, 0.5, 0, NULL},
+  {"window", F_DUR, T_OFF(slo_window_ms), 60000, 30 * 86400000.0, 0, NULL},
+  {"keepalive", F_DUR, T_OFF(slo_keepalive_ms), 0, 86400000, 0, NULL},
+  {"quantile_min", F_NUM, T_OFF(slo_quantile_min), 0.5, 0.999, 0, NULL},
+  {"quantile_max", F_NUM, T_OFF(slo_quantile_max), 0.5, 0.999, 0, NULL},
+  {"headroom_max", F_NUM, T_OFF(slo_headroom_max), 0, 10, 0, NULL},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -679,10 +692,39 @@ void cfg_target_defaults(struct cfg_target *t) {
   t->stabilization_ms = 300000;
   t->surge_factor = 4;
   t->surge_hold_ms = 3600000;
+  t->slo_window_ms = 86400000;
+  t->slo_keepalive_ms = 600000;
+  t->slo_headroom_max = -1;
   t->source = CFG_SRC_CSV;
   t->actuator = CFG_ACT_DRYRUN;
   t->days = 21;
   t->seed = 1;
+}
+
+/* slo: one objective, the platform's own, and bounds that make sense. */
+static void read_slo(struct ctx *c, const struct pw_yaml *slo,
+                     struct cfg_target *t) {
+  apply(c, slo, "slo", slo_fields, N(slo_fields), t);
+  if(slo->type != PW_YAML_MAP)
+    return;
+  int lambda = cfg_target_lambda(t);
+  if((t->slo_unserved > 0) == (t->slo_cold_start > 0))
+    emit(c, slo, "slo", "needs one objective: unserved (Kubernetes: the "
+         "share of load above ready capacity) or cold_start (Lambda: the "
+         "share of invocations that start cold)");
+  else if(t->slo_cold_start > 0 && !lambda)
+    emit(c, pw_yaml_get(slo, "cold_start"), "cold_start", "is a Lambda "
+         "objective; a Kubernetes target declares unserved");
+  else if(t->slo_unserved > 0 && lambda)
+    emit(c, pw_yaml_get(slo, "unserved"), "unserved", "is a Kubernetes "
+         "objective; a Lambda target declares cold_start");
+  if(t->slo_quantile_min > 0 && t->slo_quantile_max > 0 &&
+     t->slo_quantile_min > t->slo_quantile_max)
+    emit(c, pw_yaml_get(slo, "quantile_min"), "quantile_min", "is above "
+         "quantile_max (%g > %g)", t->slo_quantile_min, t->slo_quantile_max);
+  if(t->step_ms && t->slo_window_ms < 4 * t->step_ms)
+    emit(c, pw_yaml_get(slo, "window") ? pw_yaml_get(slo, "window") : slo,
+         "window", "must cover at least 4 steps");
 }
 
 static void read_target(struct ctx *c, const struct pw_yaml *m,
@@ -713,6 +755,9 @@ static void read_target(struct ctx *c, const struct pw_yaml *m,
       emit(c, pw_yaml_get(pol, "surge_ratio"), "surge_ratio",
            "must be 0 (off) or above 1");
   }
+  const struct pw_yaml *slo = pw_yaml_get(m, "slo");
+  if(slo)
+    read_slo(c, slo, t);
   if(t->step_ms && t->source == CFG_SRC_CLOUDWATCH && t->step_ms % 60000)
     emit(c, pw_yaml_get(m, "step"), "step", "must be a multiple of 60s for "
          "CloudWatch's Lambda metrics");
@@ -921,7 +966,7 @@ int cfg_target_equal(const struct cfg_target *a, const struct cfg_target *b) {
     {demo_fields, N(demo_fields)}, {k8s_fields, N(k8s_fields)},
     {lambda_fields, N(lambda_fields)}, {dryrun_fields, N(dryrun_fields)},
     {forecast_fields, N(forecast_fields)},
-    {policy_fields, N(policy_fields)}};
+    {policy_fields, N(policy_fields)}, {slo_fields, N(slo_fields)}};
   for(size_t t = 0; t < N(tables); t++)
     for(size_t k = 0; k < tables[t].n; k++)
       if(!field_equal(&tables[t].f[k], a, b))

@@ -71,6 +71,12 @@ struct cfg_target {
   int64_t surge_hold_ms;
   struct cfg_schedule *schedules;
   size_t nschedules;
+  /* slo: an objective the quantile and headroom are moved to meet (both
+   * 0: none; at most one is set) */
+  double slo_unserved, slo_cold_start;
+  int64_t slo_window_ms, slo_keepalive_ms;
+  double slo_quantile_min, slo_quantile_max;  /* 0: the defaults */
+  double slo_headroom_max;                    /* < 0: the default */
 };
 
 struct cfg {

@@ -53,6 +53,12 @@ static void target_json(const struct ctl_unit *u, const struct ctl_snap *z,
   json_num(b, "ready", z->have && z->ready >= 0 ? (double)z->ready : NaN);
   json_num(b, "load", z->load);
   json_num(b, "forecast_error_ratio", z->error_ratio);
+  json_num(b, "quantile", z->quantile);
+  json_num(b, "headroom", z->headroom);
+  json_num(b, "slo_objective", z->slo_objective);
+  json_num(b, "slo_miss", z->slo_miss);
+  json_num(b, "warmup_measured_seconds", z->warmup_s);
+  json_num(b, "lead_seconds", z->lead_s);
   ctl_reasons_format(z->reasons, reasons, sizeof(reasons));
   pw_buf_addf(b, "\"decided_at_ms\":%lld,\"reasons\":",
               (long long)z->at_ms);

@@ -180,6 +180,8 @@ static int replay_one(struct curve_job *j, struct ctl_frontier_point *p,
   struct cfg_target t = *j->t;
   t.quantile = p->quantile;
   t.headroom = p->headroom;
+  /* The curve is prewarm at fixed settings: no feedback moves them. */
+  t.slo_unserved = t.slo_cold_start = 0;
   struct ctl_replay rp = {.load = j->load, .n = j->n,
                           .start_ms = j->start_ms, .target = &t,
                           .warmup_steps = j->m->warmup_steps};
@@ -230,7 +232,9 @@ static void curve_settings(const struct cfg_target *t,
     pts[i] = (struct ctl_frontier_point){
       .utilization = (double)NAN, .quantile = q, .headroom = h};
     todo[i] = 1;
-    if(fabs(q - q0) < 1e-12 && fabs(h - t->headroom) < 1e-12) {
+    /* With SLO feedback the chosen replay is no fixed setting. */
+    if(!(t->slo_unserved > 0) && !(t->slo_cold_start > 0) &&
+       fabs(q - q0) < 1e-12 && fabs(h - t->headroom) < 1e-12) {
       pts[i].instance_seconds = chosen->instance_seconds;
       pts[i].loss = chosen->loss;
       todo[i] = 0;

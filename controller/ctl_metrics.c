@@ -77,7 +77,9 @@ static int sample(struct pw_buf *b, const char *name, const char *target,
 }
 
 enum gauge { G_DESIRED, G_REQUESTED, G_READY, G_LOAD, G_MEAN, G_UPPER,
-             G_ERROR, G_STALE, G_FIT, G_SKIPPED, G_ACT_STALE, G_COUNT };
+             G_ERROR, G_STALE, G_FIT, G_SKIPPED, G_ACT_STALE, G_QUANTILE,
+             G_HEADROOM, G_SLO_OBJECTIVE, G_SLO_MISS, G_WARMUP, G_LEAD,
+             G_COUNT };
 
 static double gauge_of(const struct ctl_unit *u, const struct ctl_snap *z,
                        int which, int64_t now_ms) {
@@ -94,6 +96,12 @@ static double gauge_of(const struct ctl_unit *u, const struct ctl_snap *z,
   case G_FIT: return z->fit_s;
   case G_SKIPPED: return (double)atomic_load(&u->ticks_skipped);
   case G_ACT_STALE: return z->have ? z->act_stale : NaN;
+  case G_QUANTILE: return z->quantile;
+  case G_HEADROOM: return z->headroom;
+  case G_SLO_OBJECTIVE: return z->slo_objective;
+  case G_SLO_MISS: return z->slo_miss;
+  case G_WARMUP: return z->warmup_s;
+  case G_LEAD: return z->lead_s;
   default: return NaN;
   }
 }
@@ -308,6 +316,23 @@ int ctl_metrics_render(struct ctl_daemon *d, struct pw_buf *b) {
     {"prewarm_target_actuator_stale", "gauge",
      "1 when the platform could not be read at the last step: requested "
      "and ready are the last values read."},
+    {"prewarm_target_quantile", "gauge",
+     "The forecast quantile provisioned now (SLO feedback moves it)."},
+    {"prewarm_target_headroom", "gauge",
+     "The headroom on the forecast now (SLO feedback moves it past the "
+     "top quantile)."},
+    {"prewarm_target_slo_objective", "gauge",
+     "The share of load (Kubernetes) or invocations (Lambda) the target's "
+     "objective lets miss; NaN without one."},
+    {"prewarm_target_slo_miss_ratio", "gauge",
+     "The share missed over the objective's window: load above ready "
+     "capacity, or cold starts by the platform model; NaN without one."},
+    {"prewarm_target_warmup_seconds", "gauge",
+     "Measured warm-up: the 90th percentile of the times from a rise asked "
+     "for to its capacity ready (NaN until 5 were timed)."},
+    {"prewarm_target_lead_seconds", "gauge",
+     "The lead time decisions cover now: the measured warm-up and a tick, "
+     "at most the configured warm-up's."},
   };
   struct ctl_loop_stats st;
   long ok, refused;

@@ -34,6 +34,7 @@ static const char usage[] =
   "                    [--surge-hold SECONDS]] [--decisions FILE]\n"
   "                    [--report DIR] [--format text|json]\n"
   "                    [--slo-unserved F | --slo-cold-start F]\n"
+  "                    [--feedback [--slo-window SECONDS]]\n"
   "                    [--price-instance-hour P] [--memory-mb M]\n"
   "                    [--no-frontier]\n"
   "       prewarm plan --config FILE [--target NAME]... [--history DURATION]\n"
@@ -97,6 +98,13 @@ static const char usage_frontier[] =
   "  --slo-unserved F    kubernetes: recommend the cheapest setting that\n"
   "                      leaves at most the fraction F unserved\n"
   "  --slo-cold-start F  lambda: the same for the cold-start fraction\n"
+  "  --feedback          replay with SLO feedback toward that objective\n"
+  "                      instead: the quantile (then the headroom) moves\n"
+  "                      as the measured miss asks, as a target with\n"
+  "                      slo: in its configuration does; prints the\n"
+  "                      trajectory (works with --no-frontier)\n"
+  "  --slo-window S      the window the miss is measured over (default\n"
+  "                      86400)\n"
   "  --price-instance-hour P  kubernetes: US$ per instance (pod) an hour\n"
   "                      (default 0.048: half an m5.large, 1 vCPU and 4 GiB,\n"
   "                      on demand in AWS us-east-1)\n"
@@ -150,6 +158,7 @@ void ctl_plan_defaults(struct ctl_plan_opts *o) {
   o->model_auto = 1;
   o->floor_util = 0.9;
   o->momentum = 1.0;
+  o->slo_window_s = 86400;
   o->surge_factor = 4;
   o->surge_hold_s = 3600;
   ctl_frontier_prices_default(&o->prices);
@@ -240,6 +249,8 @@ static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
                           "(0, 1]", c == 'C' ? "cold-start" : "unserved",
                           arg);
     return 0;
+  case 'B': o->feedback = 1; return 0;
+  case 'W': return num("--slo-window", arg, 60, 30 * 86400.0, &o->slo_window_s);
   case 'I':
     if(ctl_cli_double(arg, 0, 1e6, 0, &o->prices.instance_hour))
       return ctl_cli_fail("plan", "--price-instance-hour: '%s' is not a "
@@ -272,7 +283,13 @@ static int check_frontier_opts(const struct ctl_plan_opts *o) {
                         "use --slo-%s", lambda ? "unserved" : "cold-start",
                         lambda ? "kubernetes" : "lambda",
                         lambda ? "cold-start" : "unserved");
-  if(o->slo > 0 && o->no_frontier)
+  if(o->feedback && !(o->slo > 0))
+    return ctl_cli_fail("plan", "--feedback needs the objective: "
+                        "--slo-%s F", lambda ? "cold-start" : "unserved");
+  if(o->feedback && o->slo_window_s < 4 * o->step_s)
+    return ctl_cli_fail("plan", "--slo-window must cover at least 4 "
+                        "steps");
+  if(o->slo > 0 && o->no_frontier && !o->feedback)
     return ctl_cli_fail("plan", "--slo-%s needs the frontier; drop "
                         "--no-frontier", lambda ? "cold-start" : "unserved");
   return 0;
@@ -304,6 +321,8 @@ static int parse_args(int argc, char **argv, struct ctl_plan_opts *o) {
     {"no-frontier", no_argument, NULL, 'N'},
     {"slo-unserved", required_argument, NULL, 'O'},
     {"slo-cold-start", required_argument, NULL, 'C'},
+    {"feedback", no_argument, NULL, 'B'},
+    {"slo-window", required_argument, NULL, 'W'},
     {"price-instance-hour", required_argument, NULL, 'I'},
     {"memory-mb", required_argument, NULL, 'Y'},
     {"report", required_argument, NULL, 'R'},
@@ -452,6 +471,14 @@ static void plan_target(const struct ctl_plan_opts *o, struct cfg_target *c,
   c->surge_ratio = o->surge_ratio;
   c->surge_factor = o->surge_factor;
   c->surge_hold_ms = ms_of(o->surge_hold_s);
+  if(o->feedback) {
+    if(o->slo_lambda)
+      c->slo_cold_start = o->slo;
+    else
+      c->slo_unserved = o->slo;
+    c->slo_window_ms = ms_of(o->slo_window_s);
+    c->slo_keepalive_ms = ms_of(o->keepalive_s);
+  }
 }
 
 /* Builds the baselines and scores every policy on the platform model. */
@@ -508,6 +535,28 @@ void ctl_plan_json_string(const char *s) {
   putchar('"');
 }
 
+/* SLO feedback: the objective, the moves, and the setting at each step
+ * where it changed (the trajectory). */
+static void json_feedback(const struct ctl_plan_result *r) {
+  if(!(r->slo_objective > 0) || r->n == 0)
+    return;
+  printf(",\"slo_feedback\":{\"objective\":%g,\"kind\":\"%s\","
+         "\"window_steps\":%d,\"moves_up\":%ld,\"moves_down\":%ld,"
+         "\"quantile_first\":%g,\"quantile_last\":%g,\"headroom_last\":%g,"
+         "\"trajectory\":[", r->slo_objective,
+         r->slo_cold_start ? "cold_start" : "unserved", r->slo_window_steps,
+         r->slo_moves_up, r->slo_moves_down, r->q_used[0],
+         r->q_used[r->n - 1], r->h_used[r->n - 1]);
+  for(size_t i = 0; i < r->n; i++) {
+    if(i > 0 && fabs(r->q_used[i] - r->q_used[i - 1]) < 1e-12 &&
+       fabs(r->h_used[i] - r->h_used[i - 1]) < 1e-12)
+      continue;
+    printf("%s{\"step\":%zu,\"quantile\":%.6g,\"headroom\":%.6g}",
+           i ? "," : "", i, r->q_used[i], r->h_used[i]);
+  }
+  printf("]}");
+}
+
 void ctl_plan_print_json_fields(const struct ctl_plan_result *r) {
   int k8s = r->model.platform == ACT_KUBERNETES;
   printf("\"trace\":");
@@ -537,6 +586,7 @@ void ctl_plan_print_json_fields(const struct ctl_plan_result *r) {
     first = 0;
   }
   printf("}");
+  json_feedback(r);
   if(r->frontier)
     json_frontier(r->frontier);
 }
@@ -639,6 +689,37 @@ static void print_json(const struct ctl_plan_result *r) {
   printf("}\n");
 }
 
+/* SLO feedback's course: the setting at up to 12 evenly spaced steps of
+ * the scored part, and where it ended. */
+static void text_feedback(const struct ctl_plan_result *r) {
+  if(!(r->slo_objective > 0) || r->n == 0)
+    return;
+  int k8s = r->model.platform == ACT_KUBERNETES;
+  const struct act_sim_score *p = &r->score[CTL_PLAN_PREDICTIVE];
+  double lo = 1, hi = 0;
+  for(size_t i = r->start; i < r->n; i++) {
+    lo = fmin(lo, r->q_used[i]);
+    hi = fmax(hi, r->q_used[i]);
+  }
+  printf("\nslo feedback: objective %g%% %s over %.3g h windows; the replay "
+         "missed %.3f%%\n", 100 * r->slo_objective,
+         k8s ? "unserved" : "cold starts",
+         r->slo_window_steps * r->step_s / 3600,
+         100 * (k8s ? p->unserved_fraction : p->cold_start_fraction));
+  printf("  quantile from %g to %g (range %g to %g), headroom %g at the "
+         "end; %ld moves up, %ld down\n  course:", r->q_used[0],
+         r->q_used[r->n - 1], lo, hi, r->h_used[r->n - 1], r->slo_moves_up,
+         r->slo_moves_down);
+  size_t span = r->n - r->start, k = span < 12 ? span : 12;
+  for(size_t j = 0; j < k; j++) {
+    size_t i = r->start + (span - 1) * j / (k > 1 ? k - 1 : 1);
+    printf(" day %.1f q%.3f", (double)i * r->step_s / 86400, r->q_used[i]);
+    if(r->h_used[i] > 0)
+      printf("+%.2f", r->h_used[i]);
+  }
+  printf("\n");
+}
+
 void ctl_plan_print_text(const struct ctl_plan_result *r) {
   int k8s = r->model.platform == ACT_KUBERNETES;
   const struct act_sim_score *orc = &r->score[CTL_PLAN_ORACLE];
@@ -679,6 +760,7 @@ void ctl_plan_print_text(const struct ctl_plan_result *r) {
            k8s ? s->unserved : s->cold_starts,
            100 * (k8s ? s->unserved_fraction : s->cold_start_fraction));
   }
+  text_feedback(r);
   if(r->frontier && r->frontier->nfrontier)
     text_frontier(r->frontier);
 }
@@ -796,7 +878,9 @@ static int write_decisions(const char *path, const struct ctl_plan_result *r) {
   if(!fp)
     return ctl_cli_fail("plan", "%s: cannot create: %s", path,
                         strerror(errno));
-  fputs("time,load,desired,ready,forecast,reasons\n", fp);
+  int fb = r->slo_objective > 0;
+  fputs(fb ? "time,load,desired,ready,forecast,reasons,quantile,headroom\n"
+           : "time,load,desired,ready,forecast,reasons\n", fp);
   for(size_t i = 0; i < r->n; i++) {
     char why[256];
     ctl_reasons_format(r->reasons[i], why, sizeof(why));
@@ -817,6 +901,8 @@ static int write_decisions(const char *path, const struct ctl_plan_result *r) {
       fprintf(fp, "%.6g", r->quantile[i]);
     fputc(',', fp);
     pw_csv_write_field(fp, why);
+    if(fb)
+      fprintf(fp, ",%.6g,%.6g", r->q_used[i], r->h_used[i]);
     fputc('\n', fp);
   }
   int bad = ferror(fp);
@@ -924,6 +1010,13 @@ int ctl_plan_replay(const struct ctl_plan_input *in,
   r->labels = in->labels;
   r->quantile = rp.quantile;
   r->reasons = rp.reasons;
+  r->q_used = rp.q_used;
+  r->h_used = rp.h_used;
+  r->slo_cold_start = t->slo_cold_start > 0;
+  r->slo_objective = r->slo_cold_start ? t->slo_cold_start : t->slo_unserved;
+  r->slo_window_steps = ctl_settings_steps(t->slo_window_ms, t->step_ms);
+  r->slo_moves_up = rp.stats.slo_moves_up;
+  r->slo_moves_down = rp.stats.slo_moves_down;
   r->desired[CTL_PLAN_PREDICTIVE] = rp.desired;
   /* Scored from the step after the first two seasons (half the trace when
    * no season was found or two do not fit). */
@@ -965,9 +1058,11 @@ void ctl_plan_result_cleanup(struct ctl_plan_result *r) {
     pw_free(r->ready[p]);
     pw_free(r->lost[p]);
   }
-  /* quantile and reasons came from the replay. */
+  /* quantile, reasons and the settings came from the replay. */
   pw_free(r->quantile);
   pw_free(r->reasons);
+  pw_free(r->q_used);
+  pw_free(r->h_used);
   ctl_frontier_free(r->frontier);
   memset(r, 0, sizeof(*r));
 }

@@ -44,6 +44,12 @@ struct ctl_plan_result {
   char **labels;               /* the trace's first column, or NULL */
   double *quantile;            /* predictive forecast at the lead time */
   unsigned *reasons;
+  double *q_used, *h_used;     /* the setting each step was decided with */
+  /* SLO feedback in the predictive replay (objective 0: none). */
+  double slo_objective;
+  int slo_cold_start;          /* the objective is on cold starts */
+  int slo_window_steps;
+  long slo_moves_up, slo_moves_down;
   int have[CTL_PLAN_NPOLICIES];
   double *desired[CTL_PLAN_NPOLICIES];
   double *ready[CTL_PLAN_NPOLICIES];
@@ -65,6 +71,9 @@ struct ctl_plan_opts {
   int no_frontier;           /* --no-frontier: skip the curves */
   double slo;                /* --slo-unserved / --slo-cold-start; 0: none */
   int slo_lambda;            /* which of the two was given */
+  int feedback;              /* --feedback: replay with SLO feedback
+                              * toward slo */
+  double slo_window_s;       /* its window */
   struct ctl_frontier_prices prices;
   enum fc_kind kind;
   enum act_platform platform;

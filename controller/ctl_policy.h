@@ -31,7 +31,8 @@
   XX(DRY_RUN, "dry_run")                   \
   XX(PLATFORM_LIMIT, "platform_limit")     \
   XX(REFUSED, "refused")                   \
-  XX(SURGE, "surge")
+  XX(SURGE, "surge")                       \
+  XX(SLO, "slo")
 
 enum ctl_reason_bit {
 #define CTL_XX_(name, str) CTL_RB_##name,

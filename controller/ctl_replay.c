@@ -25,6 +25,8 @@ static void captured(void *ud, struct ctl_unit *u, int rc,
   r->quantile[c->i] = u->dec.reasons & CTL_R(FALLBACK)
                         ? (double)NAN
                         : ctl_target_stats(u->t)->quantile_at_lead;
+  r->q_used[c->i] = ctl_target_stats(u->t)->quantile;
+  r->h_used[c->i] = ctl_target_stats(u->t)->headroom;
 }
 
 int ctl_replay_run(struct ctl_replay *r, char *err, size_t errlen) {
@@ -39,7 +41,9 @@ int ctl_replay_run(struct ctl_replay *r, char *err, size_t errlen) {
   r->desired = pw_calloc(r->n ? r->n : 1, sizeof(double));
   r->quantile = pw_calloc(r->n ? r->n : 1, sizeof(double));
   r->reasons = pw_calloc(r->n ? r->n : 1, sizeof(unsigned));
-  if(!r->desired || !r->quantile || !r->reasons)
+  r->q_used = pw_calloc(r->n ? r->n : 1, sizeof(double));
+  r->h_used = pw_calloc(r->n ? r->n : 1, sizeof(double));
+  if(!r->desired || !r->quantile || !r->reasons || !r->q_used || !r->h_used)
     return PW_ENOMEM;
   /* The seam: the trace from start_ms, the platform model. */
   rc = tel_csv_new(r->load, r->n, r->start_ms, step_ms, &src);
@@ -84,6 +88,8 @@ void ctl_replay_cleanup(struct ctl_replay *r) {
   pw_free(r->desired);
   pw_free(r->quantile);
   pw_free(r->reasons);
-  r->desired = r->quantile = NULL;
+  pw_free(r->q_used);
+  pw_free(r->h_used);
+  r->desired = r->quantile = r->q_used = r->h_used = NULL;
   r->reasons = NULL;
 }

@@ -35,6 +35,8 @@ struct ctl_replay {
   double *quantile;         /* the forecast quantile at the lead time
                              * (load units), NAN when not forecasting */
   unsigned *reasons;
+  double *q_used, *h_used;  /* the quantile and headroom each step was
+                             * decided with (SLO feedback moves them) */
   int period, period2;      /* the periods in use at the end */
   enum fc_kind kind;        /* the model in use at the end */
   int have_model;

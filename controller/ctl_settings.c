@@ -58,6 +58,36 @@ static struct ctl_policy policy_of(const struct cfg_target *c) {
     .surge_hold_steps = hold > 0 ? hold : 1};
 }
 
+/* The SLO feedback's settings: none without an objective. */
+static struct ctl_slo_cfg slo_of(const struct cfg_target *c,
+                                 const struct ctl_policy *p) {
+  struct ctl_slo_cfg s = {0};
+  if(!(c->slo_unserved > 0) && !(c->slo_cold_start > 0))
+    return s;
+  int lambda = cfg_target_lambda(c);
+  s.kind = c->slo_cold_start > 0 ? CTL_SLO_COLD_START : CTL_SLO_UNSERVED;
+  s.objective = c->slo_cold_start > 0 ? c->slo_cold_start : c->slo_unserved;
+  s.window_steps = ctl_settings_steps(c->slo_window_ms, c->step_ms);
+  if(s.window_steps < 4)
+    s.window_steps = 4;
+  s.quantile_min = c->slo_quantile_min > 0 ? c->slo_quantile_min
+                                           : CTL_SLO_QUANTILE_MIN;
+  s.quantile_max = c->slo_quantile_max > 0
+                     ? c->slo_quantile_max
+                     : lambda ? CTL_SLO_QUANTILE_MAX_LAMBDA
+                              : CTL_SLO_QUANTILE_MAX_KUBERNETES;
+  if(s.quantile_min > s.quantile_max)
+    s.quantile_min = s.quantile_max;
+  s.headroom_max = c->slo_headroom_max >= 0 ? c->slo_headroom_max
+                                            : CTL_SLO_HEADROOM_MAX;
+  if(s.headroom_max < p->headroom)
+    s.headroom_max = p->headroom;
+  s.unit = p->unit_capacity;
+  s.k = p->duration_ms > 0 ? p->duration_ms / 1000.0 / p->step_s : 1.0;
+  s.keepalive_steps = ctl_settings_steps(c->slo_keepalive_ms, c->step_ms);
+  return s;
+}
+
 int ctl_settings_target(const struct cfg_target *c, int64_t start_ms,
                         double phase, struct ctl_target_cfg *tc,
                         struct ctl_schedule **sched) {
@@ -91,5 +121,6 @@ int ctl_settings_target(const struct cfg_target *c, int64_t start_ms,
   tc->start_ms = start_ms;
   tc->lag_ms = ctl_settings_lag(c);
   tc->phase = phase;
+  tc->slo = slo_of(c, &tc->policy);
   return 0;
 }

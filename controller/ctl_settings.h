@@ -50,6 +50,16 @@
  * refit, when refits are rarer). */
 #define CTL_RESELECT_MS 86400000
 
+/* SLO feedback's bounds when the configuration names none: the quantile
+ * moves from the median (a forecast that meets the objective at its
+ * median needs no more) to 0.995 on Kubernetes and 0.999 on Lambda (the
+ * highest a model's tail calibration supports), then headroom up to 50%
+ * (beyond that the forecast is not what is wrong). */
+#define CTL_SLO_QUANTILE_MIN 0.5
+#define CTL_SLO_QUANTILE_MAX_KUBERNETES 0.995
+#define CTL_SLO_QUANTILE_MAX_LAMBDA 0.999
+#define CTL_SLO_HEADROOM_MAX 0.5
+
 /* How far behind now a step of c's signal is final: its configured lag,
  * else one step for remote-write (pushes arrive a few seconds late), the
  * settling time for CloudWatch (TEL_CW_SETTLE_MS), else 0. */

@@ -1,6 +1,7 @@
 #include "ctl_target.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +45,17 @@ struct ctl_target {
   double spent_s;
   long current;             /* last capacity requested successfully */
   double sane_max;          /* forecasts above this are rejected */
+  int64_t now_ms;           /* the tick's time */
+  /* SLO feedback (when cfg.slo.kind): the capacity that was ready when
+   * the last step arrived, -1 when unknown. */
+  struct ctl_slo slo;
+  long ready_last;
+  /* Measured warm-up: a rise in flight (wu_want > 0) asked at wu_since,
+   * and the last samples (ms), a ring. */
+  int64_t wu_since;
+  long wu_want;
+  double wu[CTL_WARMUP_SAMPLES];
+  int wu_n, wu_head;
   int day_seen;             /* the history has held three days */
   struct ctl_target_stats st;
 };
@@ -66,6 +78,9 @@ static int check_cfg(const struct ctl_target_cfg *c, char *err, size_t len) {
   if(c->history_steps < 16 || c->fit_seasons < 2)
     return fail(err, len, "history must hold at least 16 steps and fits "
                 "at least two seasons");
+  if(c->slo.kind != CTL_SLO_NONE &&
+     (rc = ctl_slo_check(&c->slo, err, len)) != 0)
+    return rc;
   if(c->period && 2 * (long)(c->period2 ? c->period2 : c->period) >
                     c->history_steps)
     return fail(err, len, "history must hold two seasons of the period");
@@ -92,6 +107,12 @@ int ctl_target_new(const struct ctl_target_cfg *cfg, struct ctl_target **out,
   t->st.error_ratio = (double)NAN;
   t->st.forecast_at_lead = (double)NAN;
   t->st.quantile_at_lead = (double)NAN;
+  t->st.slo_measured = (double)NAN;
+  t->st.warmup_measured_s = (double)NAN;
+  t->st.quantile = cfg->policy.quantile;
+  t->st.headroom = cfg->policy.headroom;
+  t->st.lead_steps = t->L;
+  t->ready_last = -1;
   size_t hs = (size_t)cfg->history_steps, L = (size_t)t->L;
   size_t rs = (size_t)(cfg->policy.stabilization_steps > 0
                          ? cfg->policy.stabilization_steps : 1);
@@ -115,6 +136,12 @@ int ctl_target_new(const struct ctl_target_cfg *cfg, struct ctl_target **out,
   }
   for(size_t i = 0; i < L; i++)
     t->pend_step[i] = (size_t)-1;
+  if(cfg->slo.kind != CTL_SLO_NONE) {
+    rc = ctl_slo_init(&t->slo, &cfg->slo, cfg->policy.quantile,
+                      cfg->policy.headroom);
+    if(rc)  /* check_cfg() has checked the settings */
+      goto fail;
+  }
   *out = t;
   return 0;
 
@@ -135,6 +162,7 @@ void ctl_target_free(struct ctl_target **tp) {
   pw_free(t->pend_step);
   pw_free(t->recent);
   pw_free(t->spent);
+  ctl_slo_cleanup(&t->slo);
   pw_free(t);
   *tp = NULL;
 }
@@ -158,6 +186,17 @@ static void on_step(struct ctl_target *t, double y) {
   }
   t->since_refit++;
   t->since_select++;
+  if(t->cfg.slo.kind != CTL_SLO_NONE &&
+     ctl_slo_observe(&t->slo, y, t->ready_last) != 0) {
+    t->cfg.policy.quantile = ctl_slo_quantile(&t->slo);
+    t->cfg.policy.headroom = ctl_slo_headroom(&t->slo);
+    t->st.quantile = t->cfg.policy.quantile;
+    t->st.headroom = t->cfg.policy.headroom;
+    t->st.slo_moves_up = t->slo.moves_up;
+    t->st.slo_moves_down = t->slo.moves_down;
+  }
+  if(t->cfg.slo.kind != CTL_SLO_NONE)
+    t->st.slo_measured = ctl_slo_measured(&t->slo);
 }
 
 void ctl_target_observe(struct ctl_target *t, const int64_t *ts_ms,
@@ -404,6 +443,7 @@ int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
   int rc = 0;
 
   t->st.ticks++;
+  t->now_ms = now_ms;
   surge_step(t);
   maybe_fit(t);
   int have = t->model && t->hist.total > 0 &&
@@ -436,12 +476,67 @@ int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
     .nrecent = t->recent_n,
     .surge_load = t->surge_load};
   ctl_policy_decide(&t->cfg.policy, &s, have ? &t->path : NULL, dec);
+  /* The forecast part was sized by a setting the objective moved. */
+  if(t->cfg.slo.kind != CTL_SLO_NONE && (dec->reasons & CTL_R(PREDICTIVE)) &&
+     (t->slo.moves_up || t->slo.moves_down))
+    dec->reasons |= CTL_R(SLO);
   if(dec->reasons & CTL_R(FALLBACK))
     t->st.fallbacks++;
   record(t, dec);
   if(act)
     rc = ctl_target_actuate(t, act, dec, cap);
   return rc;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The lead time from the measured warm-ups, when there are enough. */
+static void measured_lead(struct ctl_target *t) {
+  double v[CTL_WARMUP_SAMPLES];
+  int n = t->wu_n;
+  memcpy(v, t->wu, (size_t)n * sizeof(double));
+  qsort(v, (size_t)n, sizeof(double), cmp_double);
+  double pos = CTL_WARMUP_PERCENTILE * (n - 1);
+  int i = (int)pos;
+  double p = i + 1 < n ? v[i] + (pos - i) * (v[i + 1] - v[i]) : v[i];
+  t->st.warmup_measured_s = p / 1000;
+  if(n < CTL_WARMUP_MIN_SAMPLES)
+    return;
+  /* The warm-up in steps, plus the tick that asks. */
+  int lead = (int)ceil(p / (double)t->hist.step_ms - 1e-9) + 1;
+  if(lead < 1)
+    lead = 1;
+  if(lead > t->L)
+    lead = t->L;
+  t->cfg.policy.lead_steps = lead;
+  t->st.lead_steps = lead;
+}
+
+/* Times rises: from the tick that asked for more than was ready to the
+ * tick that sees it ready.  A rise given up (asked back down before it
+ * was ready) is no sample; a platform that cannot say what is ready
+ * gives none. */
+static void time_warmup(struct ctl_target *t, long requested, long ready) {
+  if(ready < 0)
+    return;
+  if(t->wu_want > 0 && ready >= t->wu_want) {
+    t->wu[t->wu_head] = (double)(t->now_ms - t->wu_since);
+    t->wu_head = (t->wu_head + 1) % CTL_WARMUP_SAMPLES;
+    if(t->wu_n < CTL_WARMUP_SAMPLES)
+      t->wu_n++;
+    t->st.warmup_samples++;
+    t->wu_want = 0;
+    measured_lead(t);
+  } else if(t->wu_want > 0 && requested < t->wu_want) {
+    t->wu_want = 0;
+  }
+  if(t->wu_want == 0 && requested > ready) {
+    t->wu_want = requested;
+    t->wu_since = t->now_ms;
+  }
 }
 
 int ctl_target_actuate(struct ctl_target *t, struct act *act,
@@ -456,6 +551,11 @@ int ctl_target_actuate(struct ctl_target *t, struct act *act,
     dec->reasons |= CTL_R(REFUSED);
   if(rc == 0)
     t->current = cap->requested >= 0 ? cap->requested : dec->desired;
+  if(rc == 0)
+    time_warmup(t, t->current, cap->ready);
+  /* What serves the next step, for the objective: what the platform
+   * says is ready (unknown after a failure or when it cannot tell). */
+  t->ready_last = rc == 0 ? cap->ready : -1;
   return rc;
 }
 

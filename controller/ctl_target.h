@@ -22,6 +22,7 @@
 #include "../forecast/fc_model.h"
 #include "../forecast/fc_series.h"
 #include "ctl_policy.h"
+#include "ctl_slo.h"
 
 struct ctl_target_cfg {
   struct ctl_policy policy;
@@ -41,6 +42,7 @@ struct ctl_target_cfg {
                             * refits and reselects start, so that many
                             * targets do not all refit on one tick; 0 for
                             * a replay */
+  struct ctl_slo_cfg slo;  /* kind CTL_SLO_NONE: no objective */
 };
 
 /* Counters and the last decision, for logs, metrics and reports. */
@@ -58,7 +60,26 @@ struct ctl_target_stats {
   double error_ratio;      /* NAN until measured */
   double forecast_at_lead; /* mean forecast at the lead time (load units) */
   double quantile_at_lead; /* the policy quantile there */
+  /* SLO feedback (NAN / 0 without an objective). */
+  double slo_measured;     /* the share missed over the window */
+  double quantile, headroom; /* the setting in use now */
+  long slo_moves_up, slo_moves_down;
+  /* Measured warm-up: a high percentile of the times from a rise asked
+   * for to its capacity seen ready (NAN until CTL_WARMUP_MIN_SAMPLES),
+   * and the lead time in use. */
+  double warmup_measured_s;
+  long warmup_samples;
+  int lead_steps;
 };
+
+/* Measured warm-up: the last CTL_WARMUP_SAMPLES rises are kept, and from
+ * CTL_WARMUP_MIN_SAMPLES on, their CTL_WARMUP_PERCENTILE (plus the tick
+ * that asks) is the lead time, never above the configured warm-up's.  A
+ * platform that reports capacity ready at once (the dry run) gives no
+ * sample: only a rise seen pending is timed. */
+#define CTL_WARMUP_SAMPLES 32
+#define CTL_WARMUP_MIN_SAMPLES 5
+#define CTL_WARMUP_PERCENTILE 0.9
 
 struct ctl_target;
 

@@ -59,7 +59,7 @@ const char *const ctl_ui_page[] = {
   "  [\"platform_limit\", \"#9d174d\"], [\"fallback\", \"#eab308\"], [\"surge\", \"#7c3aed\"],\n",
   "  [\"scheduled\", \"#0891b2\"], [\"budget\", \"#be185d\"], [\"max\", \"#991b1b\"],\n",
   "  [\"min\", \"#94a3b8\"], [\"reactive_floor\", \"#2a6fdb\"], [\"step_limit\", \"#a16207\"],\n",
-  "  [\"stabilized\", \"#86efac\"], [\"predictive\", \"#15803d\"]];\n",
+  "  [\"stabilized\", \"#86efac\"], [\"slo\", \"#0d9488\"], [\"predictive\", \"#15803d\"]];\n",
   "const COLOUR = Object.fromEntries(REASONS);\n",
   "const primary = r => { const have = (r || \"\").split(\",\");\n",
   "  for (const [k] of REASONS) if (have.includes(k)) return k; return \"other\"; };\n",

@@ -54,6 +54,8 @@ int ctl_unit_new(const struct cfg_target *c, struct tel_source *src,
   u->snap.newest_ms = -1;
   u->snap.load = u->snap.forecast_mean = u->snap.forecast_upper = NaN;
   u->snap.error_ratio = NaN;
+  u->snap.quantile = u->snap.headroom = u->snap.slo_objective = NaN;
+  u->snap.slo_miss = u->snap.warmup_s = u->snap.lead_s = NaN;
   u->snap.step_ms = c->step_ms;
   *out = u;
   return 0;
@@ -170,6 +172,14 @@ static void publish(struct ctl_unit *u, enum ctl_act_result res,
   z->forecast_upper = forecasting ? st->quantile_at_lead : NaN;
   z->error_ratio = st->error_ratio;
   z->fit_s = st->fit_ms_last / 1000.0;
+  z->quantile = st->quantile;
+  z->headroom = st->headroom;
+  z->slo_objective = u->c->slo_unserved > 0    ? u->c->slo_unserved
+                     : u->c->slo_cold_start > 0 ? u->c->slo_cold_start
+                                               : NaN;
+  z->slo_miss = st->slo_measured;
+  z->warmup_s = st->warmup_measured_s;
+  z->lead_s = st->lead_steps * (double)s->step_ms / 1000.0;
   z->newest_ms = u->feed.newest_ms;
   z->answered = u->feed.answered;
   z->src_failing = u->src_rc != 0;

@@ -73,6 +73,11 @@ struct ctl_snap {
   double forecast_upper;    /* the policy's quantile there */
   double error_ratio;
   double fit_s;             /* the last fit's duration */
+  double quantile, headroom;/* the setting in use (SLO feedback moves it) */
+  double slo_objective;     /* NAN without an objective */
+  double slo_miss;          /* the share missed over its window, or NAN */
+  double warmup_s;          /* measured warm-up, NAN until measured */
+  double lead_s;            /* the lead time in use */
   int64_t newest_ms;        /* the newest finite sample, -1 before any */
   int answered;             /* the source has answered once */
   int src_failing;          /* the last read failed (src_why says why) */

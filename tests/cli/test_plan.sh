@@ -200,3 +200,34 @@ import json, sys
 s = json.load(open(sys.argv[1]))["policies"]["seasonal_naive"]
 assert s["instance_seconds"] > 0 and s["unserved_fraction"] < 0.5, s
 ' "$T/long.json"
+
+# SLO feedback (issue #14): the replay moves its quantile toward an
+# objective, reports its course, and the decisions carry the setting.
+expect_fail "feedback needs an objective" "--feedback needs the objective" \
+  --trace "$T/trace.csv" $K8S --feedback
+"$P" plan --trace "$T/trace.csv" $K8S --slo-unserved 0.0001 --feedback \
+  --slo-window 21600 --no-frontier --format json \
+  --decisions "$T/fb.csv" >"$T/fb.json" 2>"$T/err"
+check "feedback: plan runs" [ $? -eq 0 ]
+check "feedback: the course is reported, within its bounds" py '
+import json, sys
+f = json.load(open(sys.argv[1]))["slo_feedback"]
+assert f["objective"] == 0.0001 and f["kind"] == "unserved", f
+assert f["window_steps"] == 72, f
+assert f["moves_up"] + f["moves_down"] > 0, f
+tr = f["trajectory"]
+assert tr[0]["step"] == 0 and tr[0]["quantile"] == 0.95, tr[:2]
+assert all(0.5 <= p["quantile"] <= 0.995 for p in tr), tr
+assert all(0 <= p["headroom"] <= 0.5 for p in tr), tr
+assert [p["step"] for p in tr] == sorted(p["step"] for p in tr), tr
+' "$T/fb.json"
+check "feedback: decisions carry the setting and the slo reason" py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert "quantile" in rows[0] and "headroom" in rows[0], rows[0].keys()
+assert len({r["quantile"] for r in rows}) > 1
+assert any("slo" in r["reasons"].split(",") for r in rows)
+' "$T/fb.csv"
+"$P" plan --trace "$T/trace.csv" $K8S --slo-unserved 0.0001 --feedback \
+  --slo-window 21600 --no-frontier >"$T/fb.txt" 2>"$T/err"
+check "feedback: the text shows the course" grep -q "^slo feedback: objective 0.01% unserved over 6 h windows" "$T/fb.txt"

@@ -375,6 +375,54 @@ static void schedule_min_above_max(void **state) {
   free(t);
 }
 
+/* one with an slo: section after its policy. */
+static char *with_slo(const char *actuator, const char *slo) {
+  struct pw_buf b;
+  pw_buf_init(&b, 1 << 16);
+  ASSERT_OK(pw_buf_printf(&b, "targets:\n- name: a\n  step: 60s\n"
+                          "  source: {demo: {days: 21}}\n"
+                          "  actuator: %s\n"
+                          "  policy: {unit_capacity: 1, warmup: 60s, max: 9}\n"
+                          "  slo: %s\n", actuator, slo));
+  char *r = strdup(pw_buf_str(&b));
+  pw_buf_cleanup(&b);
+  return r;
+}
+
+static void slo_objectives(void **state) {
+  (void)state;
+  static const struct {
+    const char *act, *slo, *want;  /* want NULL: accepted */
+  } cases[] = {
+    {"{dryrun: {}}", "{unserved: 0.001, window: 1d}", NULL},
+    {"{dryrun: {platform: lambda}}", "{cold_start: 0.01, keepalive: 5m}",
+     NULL},
+    {"{dryrun: {}}", "{unserved: 0.001, quantile_min: 0.8, "
+     "quantile_max: 0.99, headroom_max: 0.3}", NULL},
+    {"{dryrun: {}}", "{window: 1d}", "slo: needs one objective"},
+    {"{dryrun: {}}", "{unserved: 0.001, cold_start: 0.01}",
+     "slo: needs one objective"},
+    {"{dryrun: {}}", "{cold_start: 0.01}", "cold_start: is a Lambda "
+     "objective"},
+    {"{dryrun: {platform: lambda}}", "{unserved: 0.01}", "unserved: is a "
+     "Kubernetes objective"},
+    {"{dryrun: {}}", "{unserved: 0.001, quantile_min: 0.99, "
+     "quantile_max: 0.9}", "quantile_min: is above quantile_max"},
+    {"{dryrun: {}}", "{unserved: 0.001, window: 3m}", "window: must cover "
+     "at least 4 steps"},
+    {"{dryrun: {}}", "{unserved: 2}", "unserved"},
+    {"{dryrun: {}}", "{unserved: 0.001, windw: 1d}", "windw"},
+  };
+  for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char *t = with_slo(cases[i].act, cases[i].slo);
+    if(cases[i].want)
+      refused(t, cases[i].want);
+    else
+      accepted(t);
+    free(t);
+  }
+}
+
 static void one_document_and_not_empty(void **state) {
   (void)state;
   char *t = with("", "min: 0");
@@ -478,6 +526,7 @@ int main(void) {
     cmocka_unit_test(many_targets_with_one_name_twice),
     cmocka_unit_test(listen_as_run_reads_it),
     cmocka_unit_test(schedule_min_above_max),
+    cmocka_unit_test(slo_objectives),
     cmocka_unit_test(one_document_and_not_empty),
     cmocka_unit_test(durations_are_decimal),
     cmocka_unit_test(url_credentials_refused_never_echoed),
