@@ -223,6 +223,16 @@ bench: $(BIN) $(BENCH_BIN)
 	then echo "== what simple predictors reach on AMZN (bench/plan_bound.py)"; \
 	  /usr/bin/python3 bench/plan_bound.py $(AMZN) 300 10 300 288; \
 	else echo "plan_bound: skipped (no AMZN trace or no numpy)"; fi
+	@if [ ! -d $(PREWARM_DATA) ]; then \
+	  echo "forecast_vs_r: skipped ($(PREWARM_DATA) is absent)"; \
+	elif ! command -v Rscript >/dev/null 2>&1 || \
+	  ! Rscript -e 'library(forecast)' >/dev/null 2>&1; then \
+	  echo "forecast_vs_r: skipped (needs Rscript and R's forecast:" \
+	    "apt-get install r-cran-forecast)"; \
+	elif ! /usr/bin/python3 -c 'import numpy' 2>/dev/null; then \
+	  echo "forecast_vs_r: skipped (no numpy)"; \
+	else echo; /usr/bin/python3 bench/forecast_vs_r.py \
+	  --data $(PREWARM_DATA) --prewarm $(BIN); fi
 
 # libFuzzer harnesses (clang), each run for FUZZ_SECONDS; a crash leaves
 # its input in $(BUILD)/fuzz and fails the target.  Not part of test.
