@@ -50,6 +50,7 @@ struct ctl_target {
    * the last step arrived, -1 when unknown. */
   struct ctl_slo slo;
   long ready_last;
+  int64_t ready_at_ms;      /* when it was read */
   /* Measured warm-up: a rise in flight (wu_want > 0) asked at wu_since,
    * and the last samples (ms), a ring. */
   int64_t wu_since;
@@ -168,7 +169,7 @@ void ctl_target_free(struct ctl_target **tp) {
 }
 
 /* One step arrived (it is already in the history). */
-static void on_step(struct ctl_target *t, double y) {
+static void on_step(struct ctl_target *t, double y, int64_t ts_ms) {
   size_t idx = t->hist.total - 1, slot = idx % (size_t)t->L;
   if(t->model)
     fc_update(t->model, y);
@@ -186,8 +187,12 @@ static void on_step(struct ctl_target *t, double y) {
   }
   t->since_refit++;
   t->since_select++;
+  /* Only a step that ran while the last reading of ready capacity held
+   * is judged by it: history read at start or caught up after an outage
+   * is not. */
+  long ready = ts_ms >= t->ready_at_ms - t->hist.step_ms ? t->ready_last : -1;
   if(t->cfg.slo.kind != CTL_SLO_NONE &&
-     ctl_slo_observe(&t->slo, y, t->ready_last) != 0) {
+     ctl_slo_observe(&t->slo, y, ready) != 0) {
     t->cfg.policy.quantile = ctl_slo_quantile(&t->slo);
     t->cfg.policy.headroom = ctl_slo_headroom(&t->slo);
     t->st.quantile = t->cfg.policy.quantile;
@@ -205,7 +210,7 @@ void ctl_target_observe(struct ctl_target *t, const int64_t *ts_ms,
     size_t k = fc_series_put(&t->hist, ts_ms[i], v[i]);
     /* fc_series_put() appended k - 1 missing steps, then the value. */
     for(size_t j = 0; j < k; j++)
-      on_step(t, j + 1 < k ? (double)NAN : v[i]);
+      on_step(t, j + 1 < k ? (double)NAN : v[i], ts_ms[i]);
   }
 }
 
@@ -556,6 +561,7 @@ int ctl_target_actuate(struct ctl_target *t, struct act *act,
   /* What serves the next step, for the objective: what the platform
    * says is ready (unknown after a failure or when it cannot tell). */
   t->ready_last = rc == 0 ? cap->ready : -1;
+  t->ready_at_ms = t->now_ms;
   return rc;
 }
 

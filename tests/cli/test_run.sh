@@ -91,6 +91,7 @@ check "run refuses a bad file with the same messages" \
 # The daemon, on a free port.
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cp config/examples/local.yaml "$T/live.yaml"
+printf '  slo: {unserved: 0.001, window: 1h}\n' >>"$T/live.yaml"
 "$P" run --config "$T/live.yaml" --listen "127.0.0.1:$port" \
   >"$T/run.out" 2>"$T/run.err" &
 pid=$!
@@ -112,6 +113,13 @@ check "metrics: desired, ready, load, forecast, reasons, histogram" sh -c "
   grep -q '^prewarm_target_forecast_upper{target=\"checkout\"} ' '$T/metrics' &&
   grep -q '^prewarm_decisions_total{target=\"checkout\",reason=\"predictive\"} ' '$T/metrics' &&
   grep -q '^prewarm_tick_duration_seconds_bucket{le=\"+Inf\"} ' '$T/metrics'"
+check "metrics: the objective, the setting, the lead (no warm-up timed in a dry run)" sh -c "
+  grep -q '^prewarm_target_slo_objective{target=\"checkout\"} 0.001\$' '$T/metrics' &&
+  grep -q '^prewarm_target_slo_miss_ratio{target=\"checkout\"} [0-9]' '$T/metrics' &&
+  grep -q '^prewarm_target_quantile{target=\"checkout\"} 0\.9[0-9]*\$' '$T/metrics' &&
+  grep -q '^prewarm_target_headroom{target=\"checkout\"} 0\$' '$T/metrics' &&
+  grep -q '^prewarm_target_warmup_seconds{target=\"checkout\"} NaN\$' '$T/metrics' &&
+  grep -q '^prewarm_target_lead_seconds{target=\"checkout\"} 180\$' '$T/metrics'"
 check "metrics: tick and fit histograms: cumulative buckets, +Inf = count" \
   /usr/bin/python3 -c '
 import re, sys
@@ -229,6 +237,7 @@ assert hit[0]["path"].endswith("live.yaml"), hit
 ' "$T/run.err"
 sed 's/^- name: checkout/- name: checkout-b/' config/examples/local.yaml >"$T/b.part"
 { sed 's/^speed: 60/speed: 30/' config/examples/local.yaml
+  printf '  slo: {unserved: 0.001, window: 1h}\n'
   sed -n '/^- name: checkout-b/,$p' "$T/b.part"; } >"$T/live.yaml"
 kill -HUP "$pid"
 sleep 1
