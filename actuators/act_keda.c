@@ -94,7 +94,7 @@ static void keda_body(const struct kfloor *k, long n, char *buf,
 }
 
 static const struct kfloor_ops keda_floor = {keda_read, keda_body,
-                                             "maxReplicaCount"};
+                                             "maxReplicaCount", NULL};
 
 int act_keda_new(const struct act_keda_cfg *c, struct act **out, char *err,
                  size_t errlen) {

@@ -178,15 +178,22 @@ refused:
   return PW_EREFUSED;
 }
 
-static int patch(struct kfloor *k, long n) {
-  char body[1024];
-  k->ops->body(k, n, body, sizeof(body));
-  int rc = call(k, "PATCH", k->st.path, body);
+int kfloor_patch(struct kfloor *k, const char *path, const char *body) {
+  int rc = call(k, "PATCH", path, body);
   if(rc)
     return rc;
   long st = pw_kube_resp(k->kube)->status;
   if(st != 200 && st != 201)
-    return fail(k, "PATCH", k->st.path);
+    return fail(k, "PATCH", path);
+  return 0;
+}
+
+static int patch(struct kfloor *k, long n) {
+  char body[1024];
+  k->ops->body(k, n, body, sizeof(body));
+  int rc = kfloor_patch(k, k->st.path, body);
+  if(rc)
+    return rc;
   k->st.floor = n;
   k->st.raised = n != k->st.user;
   return 0;
@@ -201,8 +208,11 @@ static int kfloor_set(struct act *a, long desired, struct act_capacity *out) {
    * object changed in between: read it again and decide again. */
   while(tries++ < KFLOOR_TRIES) {
     flags = 0;
-    if((rc = read_state(k)) != 0 ||
-       (rc = act_plan(a, desired, &send, &flags)) != 0)
+    if((rc = read_state(k)) != 0)
+      break;
+    if(k->ops->settle)
+      k->ops->settle(k);
+    if((rc = act_plan(a, desired, &send, &flags)) != 0)
       break;
     if(send == k->st.floor && k->st.raised == (send != k->st.user)) {
       flags |= ACT_F_UNCHANGED;

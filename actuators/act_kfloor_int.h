@@ -47,6 +47,11 @@ struct kfloor_ops {
   /* Writes the merge patch that sets the floor to n into buf[len]. */
   void (*body)(const struct kfloor *k, long n, char *buf, size_t len);
   const char *max_name;  /* "maxReplicaCount", for messages */
+  /* NULL, or called by set() only (never by get or plan, so a dry run
+   * writes nothing) after each read: gives back a floor left on another
+   * object (knative: the previous revision).  Failures are logged by
+   * the hook and do not stop the set. */
+  void (*settle)(struct kfloor *k);
 };
 
 struct kfloor {
@@ -59,6 +64,9 @@ struct kfloor {
   long restore_min;    /* the configured value to give back; -1: none */
   int have, stale;
   struct kfloor_state st;
+  /* knative: the revision last read, and one that stopped being the
+   * latest while raised (to give back in settle; "" none). */
+  char seen[254], left[254];
 };
 
 /* The config both actuators take. */
@@ -92,6 +100,13 @@ int kfloor_get_body(struct kfloor *k, const char *path, const char **b,
  * Deployment or StatefulSet (apps/v1); else both -1 and 0. */
 int kfloor_workload(struct kfloor *k, const char *kind, const char *name,
                     long *current, long *ready) PW_WUR;
+
+/*
+ * PATCHes path with a merge patch body.  0, or an error with a->why set
+ * (PW_EBUSY for a 409, PW_EREFUSED for 400/415/422, logged).
+ */
+int kfloor_patch(struct kfloor *k, const char *path, const char *body)
+  PW_WUR;
 
 /* Whether s can go into a JSON string as it is: printable ASCII without
  * '"' or '\\' (resourceVersions and numbers are). */

@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../common/pw_log.h"
 #include "act_int.h"
 #include "act_kfloor_int.h"
 
@@ -120,6 +121,13 @@ static int knative_read(struct kfloor *k, struct kfloor_state *st) {
     act_why(&k->base, "kubernetes GET %s: not a Knative Revision", st->path);
     return rc;
   }
+  /* A new revision became the latest while the previous one was raised
+   * (k->st is still the previous reading): set() gives that one back
+   * (settle), never a read. */
+  if(k->have && k->st.raised && k->seen[0] && strcmp(k->seen, rev) != 0 &&
+     !k->left[0])
+    snprintf(k->left, sizeof(k->left), "%s", k->seen);
+  snprintf(k->seen, sizeof(k->seen), "%s", rev);
   st->floor = r.min;
   st->max = r.max;
   st->current = r.desired;
@@ -158,8 +166,49 @@ static void knative_body(const struct kfloor *k, long n, char *buf,
            "\":%s}}}", k->st.rv, min, mark);
 }
 
+/*
+ * Gives back the floor prewarm left on k->left, the revision that was the
+ * latest when it was raised: its min-scale back as the user wrote it (or
+ * restore_min), our mark removed, with its resourceVersion.  Done (left
+ * forgotten) when that revision is gone or no longer marked; a failure
+ * is logged at warn and tried again at the next set().
+ */
+static void knative_settle(struct kfloor *k) {
+  struct act_knative_rev r;
+  char path[700], body[400], min[40], why[sizeof(k->base.why)];
+  const char *b;
+  size_t len;
+  if(!k->left[0])
+    return;
+  snprintf(why, sizeof(why), "%s", k->base.why);
+  snprintf(path, sizeof(path), "/apis/serving.knative.dev/v1/namespaces/%s/"
+           "revisions/%s", k->ns, k->left);
+  int rc = kfloor_get_body(k, path, &b, &len);
+  if(rc == 0 && (rc = act_knative_parse_revision(b, len, &r)) == 0 &&
+     r.marked) {
+    if(k->restore_min >= 0)
+      snprintf(min, sizeof(min), "\"%ld\"", k->restore_min);
+    else if(r.mark_raw[0])
+      snprintf(min, sizeof(min), "\"%s\"", r.mark_raw);
+    else
+      snprintf(min, sizeof(min), "null");
+    snprintf(body, sizeof(body), "{\"metadata\":{\"resourceVersion\":"
+             "\"%s\",\"annotations\":{\"" ACT_KNATIVE_MIN "\":%s,\""
+             ACT_KNATIVE_MARK "\":null}}}", r.rv, min);
+    rc = kfloor_patch(k, path, body);
+  }
+  if(rc == 0 || rc == PW_ENOTFOUND) {
+    k->left[0] = '\0';
+  } else {
+    pw_logf(PW_LOG_WARN, PW_LF(PW_LF_STR("revision", k->left)),
+            "knative: floor on the previous revision not given back yet: "
+            "%s", k->base.why);
+  }
+  snprintf(k->base.why, sizeof(k->base.why), "%s", why);
+}
+
 static const struct kfloor_ops knative_floor = {knative_read, knative_body,
-                                                "max-scale"};
+                                                "max-scale", knative_settle};
 
 int act_knative_new(const struct act_knative_cfg *c, struct act **out,
                     char *err, size_t errlen) {

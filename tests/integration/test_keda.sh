@@ -36,7 +36,11 @@ cat >"$T/state.json" <<'JSON'
                         "annotations": {"autoscaling.knative.dev/min-scale": "1",
                                         "autoscaling.knative.dev/max-scale": "10"}},
                         "spec": {"containerConcurrency": 0},
-                        "status": {"actualReplicas": 1, "desiredReplicas": 1}}}}
+                        "status": {"actualReplicas": 1, "desiredReplicas": 1}},
+   "prod/hello-00003": {"metadata": {"name": "hello-00003", "namespace": "prod",
+                        "annotations": {"autoscaling.knative.dev/minScale": "2"}},
+                        "spec": {"containerConcurrency": 0},
+                        "status": {"actualReplicas": 2, "desiredReplicas": 2}}}}
 JSON
 echo "token-one" >"$T/server-token"
 start_server k8s "$SERVERS/k8s_server.py" "$T/state.json" "$T/log.jsonl" \
@@ -66,6 +70,10 @@ obj() {  # obj PATH: the object as the server has it now
   curl -s --cacert "$T/ca.crt" -H "Authorization: Bearer token-one" \
     "https://127.0.0.1:$PORT$1"
 }
+cat >"$T/deploy.sh" <<SH
+curl -s --cacert "$T/ca.crt" -H "Authorization: Bearer token-one" \
+  -X POST "https://127.0.0.1:$PORT/_control" -d '{"latest": {"prod/hello": "hello-00003"}}' >/dev/null
+SH
 SO=/apis/keda.sh/v1alpha1/namespaces/prod/scaledobjects
 REV=/apis/serving.knative.dev/v1/namespaces/prod/revisions
 
@@ -216,12 +224,36 @@ check "server: min-scale above max-scale is refused by the webhook" sh -c "
     -d '{\"metadata\":{\"annotations\":{\"autoscaling.knative.dev/min-scale\":\"11\"}}}' \
     'https://127.0.0.1:$PORT$REV/hello-00002' | grep -q 'max-scale=10 is less than min-scale=11'"
 
+# A new deploy while raised: the floor moves to the new revision, and the
+# old one gets the user's value back (in set, never in a dry run's read).
+inc "$TOOLS/act_script" knative prod hello set:6 \
+  run:"$T/deploy.sh" get set:6 set:0 >"$T/k4" 2>&1
+check "knative: a new revision: raised there, the old one given back" "$PY" -c '
+import json, sys
+p = [json.loads(l) for l in open(sys.argv[1])]
+p = [e for e in p if e["op"] == "PATCH revision" and e["status"] == 200][-4:]
+got = [(e["path"].rsplit("/", 1)[1], json.loads(e["body"])["metadata"]["annotations"]) for e in p]
+m, u = "autoscaling.knative.dev/min-scale", "prewarm.io/user-min-scale"
+assert got[0] == ("hello-00002", {m: "6", u: "1"}), got
+assert got[1] == ("hello-00002", {m: "1", u: None}), got
+assert got[2] == ("hello-00003", {m: "6", u: ""}), got
+assert got[3] == ("hello-00003", {m: None, u: None}), got
+' "$T/log.jsonl"
+check "knative: the new revision read with the older minScale key (2)" \
+  sh -c "grep -q '^get rc=ok requested=2 ' '$T/k4' && tail -n 1 '$T/k4' | grep -q '^set:0 rc=ok requested=2 '"
+check "knative: both revisions end as the user left them" "$PY" -c '
+import json, sys
+a, b = (json.loads(x)["metadata"]["annotations"] for x in sys.argv[1:3])
+assert a == {"autoscaling.knative.dev/min-scale": "1", "autoscaling.knative.dev/max-scale": "10"}, a
+assert b == {"autoscaling.knative.dev/minScale": "2"}, b
+' "$(obj $REV/hello-00002)" "$(obj $REV/hello-00003)"
+
 # 8. A dry run reads and plans, and changes nothing on the server.
-before=$(obj $SO/worker-so)$(obj $REV/hello-00002)
+before=$(obj $SO/worker-so)$(obj $REV/hello-00003)
 npatch=$(grep -c '"PATCH' "$T/log.jsonl")
 inc "$TOOLS/act_script" --dry-run keda prod worker-so set:7 >"$T/d1" 2>&1
 inc "$TOOLS/act_script" --dry-run knative prod hello set:7 >>"$T/d1" 2>&1
-after=$(obj $SO/worker-so)$(obj $REV/hello-00002)
+after=$(obj $SO/worker-so)$(obj $REV/hello-00003)
 check "dry run: what is there is reported, nothing is patched" \
   sh -c "[ \$(grep -c '^set:7 rc=ok requested=' '$T/d1') = 2 ] && \
          [ \$(grep -c '\"PATCH' '$T/log.jsonl') = $npatch ] && [ '$before' = '$after' ]"

@@ -16,7 +16,8 @@ only with the current resourceVersion (422 without, 409 when stale), and
 MicroTime with exactly six fractional digits (400 otherwise).
 
 Usage: k8s_server.py STATE.json LOG.jsonl CERT KEY CA TOKENFILE HOST PORTFILE
-POST /_control (with a valid token) injects faults:
+POST /_control (with a valid token) injects faults (and, for Knative,
+{"latest": {"NS/SERVICE": "REVISION"}} makes REVISION the latest ready):
 {"fail": [{"op": "PATCH scale", "status": 409, "count": 1, "retry_after": 1}]}
 ("reason" and "message" may be given too: the Status object's fields).
 Pods become ready "ready_s" seconds after a scale (STATE).
@@ -365,6 +366,12 @@ def knative_op(method, ns, plural, name, body, ctype):
     return 200, view(new)
 
 
+def kn_control(req):
+    """/_control {"latest": {"NS/SERVICE": "REVISION"}}: a new deploy."""
+    for key, rev in req.get("latest", {}).items():
+        STATE["ksvcs"][key]["status"]["latestReadyRevisionName"] = rev
+
+
 def route_crd(method, p, body, ctype):
     """Routes KEDA and Knative paths; None for any other path."""
     if p[:3] == ["apis", "keda.sh", "v1alpha1"] and len(p) == 7 and \
@@ -452,6 +459,7 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_control":
                 with LOCK:
                     FAULTS.extend(json.loads(body).get("fail", []))
+                    kn_control(json.loads(body))
                 return self.send(200, {})
             with LOCK:
                 for f in FAULTS:
