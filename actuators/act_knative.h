@@ -23,12 +23,13 @@
  *    (resources/meta.go), so no pod restarts and no new Revision.
  *
  * The cost of that choice: the live Revision differs from the Service's
- * template (which still shows the user's value); a new deploy starts
- * from the template's value and prewarm moves to the new revision at its
- * next call, leaving the floor it had set on the old one (which stops
- * mattering once the old revision gets no traffic: Knative drops the
- * minimum of an unreachable revision); only the latest ready revision is
- * floored when traffic is split.
+ * template (which still shows the user's value, as `kubectl get ksvc`
+ * and GitOps tools see it); a new deploy starts from the template's
+ * value and prewarm moves to the new revision at its next call, giving
+ * the old one back in set() (a prewarm restarted between the deploy and
+ * that call does not know the old one and leaves its floor: Knative
+ * drops the minimum of a revision that gets no traffic); only the latest
+ * ready revision is floored when traffic is split.
  *
  * get(): requested = the min-scale in force, current =
  * status.desiredReplicas, ready = status.actualReplicas ("the amount of
