@@ -85,4 +85,34 @@ int act_k8s_parse_hpa_list(const char *body, size_t len, const char *kind,
 void act_k8s_parse_status(const char *body, size_t len, char *reason,
                           size_t rlen, char *msg, size_t mlen);
 
+/* KEDA (act_keda.c): a keda.sh/v1alpha1 ScaledObject. */
+struct act_keda_so {
+  long min, max, idle;      /* KEDA's defaults 0, 100; idle -1: unset */
+  long mark;                /* prewarm.io/user-min-replica-count; -1 none */
+  char rv[64];              /* metadata.resourceVersion */
+  char kind[32];            /* scaleTargetRef.kind (default Deployment) */
+  char target[254];         /* scaleTargetRef.name, "" when absent */
+};
+int act_keda_parse(const char *body, size_t len, struct act_keda_so *out);
+
+/* Knative Serving (act_knative.c). */
+/* A Service: status.latestReadyRevisionName into rev ("" when none). */
+int act_knative_parse_service(const char *body, size_t len, char *rev,
+                              size_t rlen);
+
+struct act_knative_rev {
+  long min;                 /* the min-scale in force (min-scale, else
+                               minScale, else 0) */
+  long legacy_min;          /* minScale; -1 absent */
+  long max;                 /* max-scale (or maxScale); -1: none or 0 */
+  char min_raw[16];         /* min-scale as written, "" when absent */
+  int marked;               /* prewarm.io/user-min-scale is there */
+  char mark_raw[16];        /* its value: the user's min-scale, "" none */
+  long desired, actual;     /* status.desiredReplicas, actualReplicas */
+  char rv[64];
+};
+/* A serving.knative.dev/v1 Revision. */
+int act_knative_parse_revision(const char *body, size_t len,
+                               struct act_knative_rev *out);
+
 #endif

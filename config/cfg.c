@@ -125,6 +125,16 @@ static const struct field k8s_fields[] = {
   {"kubeconfig", F_STR, T_OFF(kubeconfig), 0, 0, 0, NULL},
 };
 
+/* keda (a ScaledObject) and knative (a Knative Service): namespace, name
+ * and kubeconfig as for kubernetes; restore_min is the floor given back
+ * after a burst (default: the user's own value on the object). */
+static const struct field keda_fields[] = {
+  {"namespace", F_STR, T_OFF(namespace_), 0, 0, 0, NULL},
+  {"name", F_STR, T_OFF(object), 0, 0, 1, NULL},
+  {"kubeconfig", F_STR, T_OFF(kubeconfig), 0, 0, 0, NULL},
+  {"restore_min", F_LONG, T_OFF(restore_min), 0, 1e9, 0, NULL},
+};
+
 /* dryrun: {platform: lambda} decides as for a Lambda function (the
  * platform's policy rules and default quantile) without one. */
 static const char *const platforms[] = {"kubernetes", "lambda", NULL};
@@ -605,7 +615,8 @@ static void read_source(struct ctx *c, const struct pw_yaml *m,
 
 static void read_actuator(struct ctx *c, const struct pw_yaml *m,
                           struct cfg_target *t) {
-  static const char *const names[] = {"dryrun", "kubernetes", "lambda"};
+  static const char *const names[] = {"dryrun", "kubernetes", "lambda",
+                                      "keda", "knative"};
   int k = one_of(c, m, "actuator", names, N(names));
   if(k < 0)
     return;
@@ -615,6 +626,8 @@ static void read_actuator(struct ctx *c, const struct pw_yaml *m,
     apply(c, s, "kubernetes", k8s_fields, N(k8s_fields), t);
   else if(t->actuator == CFG_ACT_LAMBDA)
     apply(c, s, "lambda", lambda_fields, N(lambda_fields), t);
+  else if(t->actuator == CFG_ACT_KEDA || t->actuator == CFG_ACT_KNATIVE)
+    apply(c, s, names[k], keda_fields, N(keda_fields), t);
   else
     apply(c, s, "dryrun", dryrun_fields, N(dryrun_fields), t);
   if(t->actuator == CFG_ACT_LAMBDA && t->qualifier &&
@@ -699,6 +712,7 @@ void cfg_target_defaults(struct cfg_target *t) {
   t->actuator = CFG_ACT_DRYRUN;
   t->days = 21;
   t->seed = 1;
+  t->restore_min = -1;
 }
 
 /* slo: one objective, the platform's own, and bounds that make sense. */
@@ -965,6 +979,7 @@ int cfg_target_equal(const struct cfg_target *a, const struct cfg_target *b) {
     {rw_fields, N(rw_fields)}, {csv_fields, N(csv_fields)},
     {demo_fields, N(demo_fields)}, {k8s_fields, N(k8s_fields)},
     {lambda_fields, N(lambda_fields)}, {dryrun_fields, N(dryrun_fields)},
+    {keda_fields, N(keda_fields)},
     {forecast_fields, N(forecast_fields)},
     {policy_fields, N(policy_fields)}, {slo_fields, N(slo_fields)}};
   for(size_t t = 0; t < N(tables); t++)

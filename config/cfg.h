@@ -20,7 +20,8 @@
 
 enum cfg_source { CFG_SRC_PROMETHEUS, CFG_SRC_CLOUDWATCH, CFG_SRC_POSTGRES,
                   CFG_SRC_REMOTE_WRITE, CFG_SRC_CSV, CFG_SRC_DEMO };
-enum cfg_actuator { CFG_ACT_DRYRUN, CFG_ACT_KUBERNETES, CFG_ACT_LAMBDA };
+enum cfg_actuator { CFG_ACT_DRYRUN, CFG_ACT_KUBERNETES, CFG_ACT_LAMBDA,
+                    CFG_ACT_KEDA, CFG_ACT_KNATIVE };
 
 struct cfg_schedule {
   int64_t start_ms, end_ms;
@@ -53,6 +54,8 @@ struct cfg_target {
   char *mode, *kind, *namespace_, *object, *kubeconfig;  /* kubernetes */
   char *function, *qualifier;                              /* lambda, cw */
   char *dry_platform;           /* dryrun: "kubernetes" (NULL) or "lambda" */
+  long restore_min;             /* keda, knative: the floor given back;
+                                   -1: the user's own (the default) */
   /* forecast */
   int64_t history_ms;
   int period;                   /* steps, 0 = auto */

@@ -6,6 +6,8 @@
 
 #include "../actuators/act_dryrun.h"
 #include "../actuators/act_k8s.h"
+#include "../actuators/act_keda.h"
+#include "../actuators/act_knative.h"
 #include "../actuators/act_lambda.h"
 #include "../common/pw_alloc.h"
 #include "../common/pw_csv.h"
@@ -142,6 +144,22 @@ static int act_lambda(const struct cfg_target *c, struct ctl_build_env *env,
   return rc ? rc : act_lambda_new(&l, *env->aws, out, err, errlen);
 }
 
+static int act_keda(const struct cfg_target *c, struct ctl_build_env *env,
+                    struct act **out, char *err, size_t errlen) {
+  (void)env;
+  struct act_keda_cfg k = {c->namespace_, c->object, c->kubeconfig, NULL,
+                           c->restore_min, 0, 0};
+  return act_keda_new(&k, out, err, errlen);
+}
+
+static int act_knative(const struct cfg_target *c, struct ctl_build_env *env,
+                       struct act **out, char *err, size_t errlen) {
+  (void)env;
+  struct act_knative_cfg k = {c->namespace_, c->object, c->kubeconfig, NULL,
+                              c->restore_min, 0, 0};
+  return act_knative_new(&k, out, err, errlen);
+}
+
 /* dryrun: {} has no platform behind it. */
 static int act_none(const struct cfg_target *c, struct ctl_build_env *env,
                     struct act **out, char *err, size_t errlen) {
@@ -171,6 +189,8 @@ static const struct {
   {CFG_ACT_DRYRUN, "dryrun", act_none},
   {CFG_ACT_KUBERNETES, "kubernetes", act_kubernetes},
   {CFG_ACT_LAMBDA, "lambda", act_lambda},
+  {CFG_ACT_KEDA, "keda", act_keda},
+  {CFG_ACT_KNATIVE, "knative", act_knative},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

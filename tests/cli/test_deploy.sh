@@ -78,7 +78,10 @@ grant = {(g, r): set(x["verbs"]) for x in rules for g in x["apiGroups"] for r in
 want = {("coordination.k8s.io", "leases"): {"get", "create", "update"},
         ("apps", "deployments"): {"get"}, ("apps", "statefulsets"): {"get"},
         ("apps", "deployments/scale"): {"patch"}, ("apps", "statefulsets/scale"): {"patch"},
-        ("autoscaling", "horizontalpodautoscalers"): {"get", "list", "patch"}}
+        ("autoscaling", "horizontalpodautoscalers"): {"get", "list", "patch"},
+        ("keda.sh", "scaledobjects"): {"get", "patch"},
+        ("serving.knative.dev", "services"): {"get"},
+        ("serving.knative.dev", "revisions"): {"get", "patch"}}
 assert grant == want, grant
 PY
 if command -v dpkg >/dev/null && command -v objdump >/dev/null; then

@@ -3,7 +3,8 @@
  * chain read, on arbitrary bytes.  Every parser gets the same input:
  * Lambda (Get/PutProvisionedConcurrencyConfig, GetAlias,
  * GetFunctionConcurrency, GetAccountSettings, a List page, an error
- * body), Kubernetes (a workload, an HPA, an HPA list, a Status object),
+ * body), Kubernetes (a workload, an HPA, an HPA list, a Status object,
+ * a KEDA ScaledObject, a Knative Service and Revision),
  * STS AssumeRoleWithWebIdentity and the container credential endpoint.
  * Each must accept or refuse, never crash, leak or read out of bounds,
  * and what it accepts must be in range.
@@ -73,6 +74,40 @@ static void kubernetes(const char *b, size_t n) {
   act_k8s_parse_status(b, n, reason, sizeof(reason), msg, sizeof(msg));
 }
 
+/* What goes back into a patch body must need no escaping. */
+static void plain(const char *s) {
+  for(; *s; s++)
+    if(*s < ' ' || *s > '~' || *s == '"' || *s == '\\')
+      __builtin_trap();
+}
+
+static void floors(const char *b, size_t n) {
+  struct act_keda_so so;
+  struct act_knative_rev r;
+  char rev[254];
+  if(act_keda_parse(b, n, &so) == 0) {
+    check_count(so.min);
+    check_count(so.max);
+    if(so.idle != -1)
+      check_count(so.idle);
+    if(so.mark != -1)
+      check_count(so.mark);
+    plain(so.rv);
+  }
+  (void)act_knative_parse_service(b, n, rev, sizeof(rev));
+  if(act_knative_parse_revision(b, n, &r) == 0) {
+    check_count(r.min);
+    check_count(r.desired);
+    check_count(r.actual);
+    if(r.max != -1)
+      check_count(r.max);
+    plain(r.rv);
+    if(strspn(r.min_raw, "0123456789") != strlen(r.min_raw) ||
+       strspn(r.mark_raw, "0123456789") != strlen(r.mark_raw))
+      __builtin_trap();
+  }
+}
+
 static void credentials(const char *b, size_t n, const char *z) {
   struct pw_aws_creds c;
   char err[256] = "";
@@ -100,6 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   z[size] = '\0';
   lambda((const char *)data, size, z);
   kubernetes((const char *)data, size);
+  floors((const char *)data, size);
   credentials((const char *)data, size, z);
   free(z);
   return 0;

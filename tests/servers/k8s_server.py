@@ -16,7 +16,8 @@ only with the current resourceVersion (422 without, 409 when stale), and
 MicroTime with exactly six fractional digits (400 otherwise).
 
 Usage: k8s_server.py STATE.json LOG.jsonl CERT KEY CA TOKENFILE HOST PORTFILE
-POST /_control (with a valid token) injects faults:
+POST /_control (with a valid token) injects faults (and, for Knative,
+{"latest": {"NS/SERVICE": "REVISION"}} makes REVISION the latest ready):
 {"fail": [{"op": "PATCH scale", "status": 409, "count": 1, "retry_after": 1}]}
 ("reason" and "message" may be given too: the Status object's fields).
 Pods become ready "ready_s" seconds after a scale (STATE).
@@ -232,6 +233,159 @@ def lease_op(method, ns, name, body, ctype):
     raise Reply(405, "MethodNotAllowed", "method not allowed")
 
 
+# --- KEDA ScaledObjects and Knative Services/Revisions (issue #15). ---
+# Self-contained: STATE["scaledobjects"], STATE["ksvcs"] and
+# STATE["revisions"], keyed "NS/NAME".  Merge patches only (415 for any
+# other type), a stale metadata.resourceVersion is 409 Conflict, KEDA's
+# CRD rule minReplicaCount <= maxReplicaCount (default 100) is 422
+# Invalid, and Knative's revision webhook refuses spec changes and
+# min-scale above max-scale with 400 BadRequest ("admission webhook ...
+# denied the request"), as knative.dev/pkg's webhook answers.  A raised
+# floor raises the scale target (KEDA) or the revision's pods (Knative,
+# ready after ready_s).
+
+def merge_patch_only(ctype):
+    if ctype != "application/merge-patch+json":
+        raise Reply(415, "UnsupportedMediaType", "the body of the request "
+                    "was in an unknown format - accepted media types "
+                    "include: " + ", ".join(PATCH_TYPES))
+
+
+def scaledobject_op(method, ns, name, body, ctype):
+    objs = STATE.setdefault("scaledobjects", {})
+    so = objs.get(ns + "/" + name)
+    if so is None:
+        raise Reply(404, "NotFound", 'scaledobjects.keda.sh "%s" not found'
+                    % name)
+    if method == "GET":
+        return 200, view(so)
+    if method != "PATCH":
+        raise Reply(405, "MethodNotAllowed", "method not allowed")
+    merge_patch_only(ctype)
+    patch = json.loads(body)
+    check_rv(so, patch)
+    new = json.loads(json.dumps(so))
+    merge(new, patch)
+    sp = new["spec"]
+    lo, hi = sp.get("minReplicaCount", 0), sp.get("maxReplicaCount", 100)
+    if not isinstance(lo, int) or lo < 0:
+        raise Reply(422, "Invalid", 'ScaledObject.keda.sh "%s" is invalid: '
+                    'spec.minReplicaCount: Invalid value: %r: should be '
+                    'greater than or equal to 0' % (name, lo))
+    if lo > hi:
+        raise Reply(422, "Invalid", 'ScaledObject.keda.sh "%s" is invalid: '
+                    'spec: Invalid value: "object": minReplicaCount must be '
+                    'less than or equal to maxReplicaCount' % name)
+    new["metadata"]["resourceVersion"] = next_rv()
+    objs[ns + "/" + name] = new
+    # KEDA's HPA raises the target to a raised floor.
+    ref = sp.get("scaleTargetRef", {})
+    plural = {"Deployment": "deployments", "StatefulSet": "statefulsets"}.get(
+        ref.get("kind", "Deployment"))
+    w = STATE.get(plural, {}).get(ns + "/" + ref.get("name", ""))
+    if w is not None and w["spec"].get("replicas", 0) < lo:
+        w["spec"]["replicas"] = lo
+        w["_ready_at"] = time.time() + STATE.get("ready_s", 0.5)
+        w["metadata"]["resourceVersion"] = next_rv()
+    return 200, view(new)
+
+
+KN_MIN = ("autoscaling.knative.dev/min-scale", "autoscaling.knative.dev/minScale")
+KN_MAX = ("autoscaling.knative.dev/max-scale", "autoscaling.knative.dev/maxScale")
+
+
+def kn_ann(ann, keys):
+    for k in keys:
+        if k in ann:
+            return ann[k]
+    return None
+
+
+def kn_deny(msg):
+    raise Reply(400, "BadRequest", 'admission webhook "validation.webhook.'
+                'serving.knative.dev" denied the request: validation failed: '
+                + msg)
+
+
+def kn_settle(r):
+    ann = r["metadata"].get("annotations", {})
+    lo = int(kn_ann(ann, KN_MIN) or 0)
+    st = r.setdefault("status", {})
+    want = max(lo, st.get("_load", 0))
+    st["desiredReplicas"] = want
+    if time.time() >= r.get("_ready_at", 0):
+        st["actualReplicas"] = want
+    else:
+        st["actualReplicas"] = min(st.get("actualReplicas", 0), want)
+
+
+def knative_op(method, ns, plural, name, body, ctype):
+    coll = STATE.setdefault("ksvcs" if plural == "services" else "revisions",
+                            {})
+    obj = coll.get(ns + "/" + name)
+    if obj is None:
+        raise Reply(404, "NotFound", '%s.serving.knative.dev "%s" not found'
+                    % (plural, name))
+    if plural == "revisions":
+        kn_settle(obj)
+    if method == "GET":
+        return 200, view(obj)
+    if method != "PATCH":
+        raise Reply(405, "MethodNotAllowed", "method not allowed")
+    merge_patch_only(ctype)
+    patch = json.loads(body)
+    check_rv(obj, patch)
+    new = json.loads(json.dumps(obj))
+    merge(new, patch)
+    if plural == "services":
+        # A template change stamps out a new Revision: counted, so tests
+        # can show it never happens.
+        STATE["revisions_created"] = STATE.get("revisions_created", 0) + 1
+    else:
+        if new.get("spec") != obj.get("spec"):
+            kn_deny("Immutable fields changed (-old +new): spec")
+        ann = new["metadata"].get("annotations", {})
+        vals = {}
+        for keys in (KN_MIN, KN_MAX):
+            v = kn_ann(ann, keys)
+            if v is not None and (not isinstance(v, str) or not v.isdigit()):
+                kn_deny("invalid value: %s: metadata.annotations.%s"
+                        % (v, keys[0]))
+            vals[keys[0]] = int(v) if v is not None else 0
+        lo, hi = vals[KN_MIN[0]], vals[KN_MAX[0]]
+        if hi != 0 and hi < lo:
+            kn_deny("max-scale=%d is less than min-scale=%d: metadata."
+                    "annotations.%s, metadata.annotations.%s"
+                    % (hi, lo, KN_MAX[0], KN_MIN[0]))
+        if lo > new.get("status", {}).get("actualReplicas", 0):
+            new["_ready_at"] = time.time() + STATE.get("ready_s", 0.5)
+    new["metadata"]["resourceVersion"] = next_rv()
+    coll[ns + "/" + name] = new
+    if plural == "revisions":
+        kn_settle(new)
+    return 200, view(new)
+
+
+def kn_control(req):
+    """/_control {"latest": {"NS/SERVICE": "REVISION"}}: a new deploy."""
+    for key, rev in req.get("latest", {}).items():
+        STATE["ksvcs"][key]["status"]["latestReadyRevisionName"] = rev
+
+
+def route_crd(method, p, body, ctype):
+    """Routes KEDA and Knative paths; None for any other path."""
+    if p[:3] == ["apis", "keda.sh", "v1alpha1"] and len(p) == 7 and \
+            p[3] == "namespaces" and p[5] == "scaledobjects":
+        return method + " scaledobject", scaledobject_op(method, p[4], p[6],
+                                                         body, ctype)
+    if p[:3] == ["apis", "serving.knative.dev", "v1"] and len(p) == 7 and \
+            p[3] == "namespaces" and p[5] in ("services", "revisions"):
+        op = method + (" ksvc" if p[5] == "services" else " revision")
+        return op, knative_op(method, p[4], p[5], p[6], body, ctype)
+    return None
+# --- end of KEDA and Knative. ---
+
+
 def route(method, path, body, ctype):
     p = [x for x in path.split("/") if x]
     # /apis/apps/v1/namespaces/NS/PLURAL/NAME[/scale]
@@ -249,6 +403,9 @@ def route(method, path, body, ctype):
             and p[3] == "namespaces" and p[5] == "leases":
         return method + (" lease" if len(p) == 7 else " leases"), \
             lease_op(method, p[4], p[6] if len(p) == 7 else None, body, ctype)
+    crd = route_crd(method, p, body, ctype)
+    if crd is not None:
+        return crd
     raise Reply(404, "NotFound", "the server could not find the requested "
                 "resource")
 
@@ -302,6 +459,7 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_control":
                 with LOCK:
                     FAULTS.extend(json.loads(body).get("fail", []))
+                    kn_control(json.loads(body))
                 return self.send(200, {})
             with LOCK:
                 for f in FAULTS:
@@ -339,6 +497,9 @@ def route_name(method, path):
         return method + " lease"
     if len(p) == 6 and p[5] == "leases":
         return method + " leases"
+    if len(p) == 7 and p[5] in ("scaledobjects", "services", "revisions"):
+        return method + {"scaledobjects": " scaledobject",
+                         "services": " ksvc", "revisions": " revision"}[p[5]]
     return method + " ?"
 
 
@@ -358,7 +519,8 @@ def main():
     state, log, cert, key, ca, TOKEN_FILE, host, portfile = sys.argv[1:9]
     with open(state) as f:
         STATE = json.load(f)
-    for coll in ("deployments", "statefulsets", "hpas"):
+    for coll in ("deployments", "statefulsets", "hpas", "scaledobjects",
+                 "ksvcs", "revisions"):
         for obj in STATE.get(coll, {}).values():
             obj.setdefault("metadata", {})["resourceVersion"] = next_rv()
             obj.setdefault("status", {})

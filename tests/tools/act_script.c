@@ -4,12 +4,14 @@
  *
  *   act_script [--dry-run] lambda FUNCTION QUALIFIER STEP...
  *   act_script [--dry-run] k8s MODE NAMESPACE NAME STEP...
+ *   act_script [--dry-run] keda|knative NAMESPACE NAME STEP...
  *
  * MODE is replicas or hpa-min-replicas; K8S_KIND names the workload kind.
  * Steps: "get", "set:N", "sleep:MS", "until-ready:N:TIMEOUT_MS" (gets until
  * ready == N), "run:FILE" (runs a shell script).  An empty NAMESPACE means
  * the default; K8S_KUBECONFIG and K8S_SA_DIR set the kubeconfig path and
- * the service-account folder.  Each step prints one line:
+ * the service-account folder; RESTORE_MIN the keda/knative floor given
+ * back (default: the user's own).  Each step prints one line:
  *   STEP rc=CODE requested=R current=C ready=Y flags=F why=TEXT
  * with F made of L (limited), R (refused), P (pending), U (unchanged),
  * D (deferred: waits for an earlier change) and S (stale reading).
@@ -21,6 +23,8 @@
 
 #include "../../actuators/act_dryrun.h"
 #include "../../actuators/act_k8s.h"
+#include "../../actuators/act_keda.h"
+#include "../../actuators/act_knative.h"
 #include "../../actuators/act_lambda.h"
 #include "../../common/pw_clock.h"
 #include "../../common/pw_http.h"
@@ -111,6 +115,21 @@ int main(int argc, char **argv) {
                             .timeout_ms = env_long("ACT_TIMEOUT_MS", 0)};
     rc = act_k8s_new(&c, &a, err, sizeof(err));
     first = 5;
+  } else if(argc >= 4 && (strcmp(argv[1], "keda") == 0 ||
+                           strcmp(argv[1], "knative") == 0)) {
+    struct act_keda_cfg c = {.namespace_ = argv[2][0] ? argv[2] : NULL,
+                             .name = argv[3],
+                             .kubeconfig = getenv("K8S_KUBECONFIG"),
+                             .sa_dir = getenv("K8S_SA_DIR"),
+                             .restore_min = env_long("RESTORE_MIN", -1),
+                             .retry_base_ms = 50,
+                             .timeout_ms = env_long("ACT_TIMEOUT_MS", 0)};
+    struct act_knative_cfg n = {c.namespace_, c.name, c.kubeconfig,
+                                c.sa_dir, c.restore_min, c.timeout_ms,
+                                c.retry_base_ms};
+    rc = argv[1][1] == 'e' ? act_keda_new(&c, &a, err, sizeof(err))
+                           : act_knative_new(&n, &a, err, sizeof(err));
+    first = 4;
   } else {
     fprintf(stderr, "usage: act_script [--dry-run] lambda FN QUALIFIER "
             "STEP... | k8s MODE NS NAME STEP...\n");

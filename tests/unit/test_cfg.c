@@ -363,6 +363,38 @@ static void listen_as_run_reads_it(void **state) {
   assert_int_equal(cfg_listen_parse("[::1", &ss, &v6), PW_EINVAL);
 }
 
+/* Issue #15: the keda and knative actuators: their keys, the default
+ * restore_min (-1: the user's own floor), and errors naming the key. */
+static void keda_and_knative(void **state) {
+  (void)state;
+  static const char *const head =
+    "targets:\n- name: a\n  step: 60s\n  source: {demo: {}}\n"
+    "  policy: {unit_capacity: 10, warmup: 60s, max: 9}\n  actuator:\n";
+  char text[512];
+  snprintf(text, sizeof(text), "%s    keda: {namespace: shop, name: so}\n",
+           head);
+  struct cfg *c = load(text);
+  assert_int_equal(c->targets[0].actuator, CFG_ACT_KEDA);
+  assert_string_equal(c->targets[0].object, "so");
+  assert_string_equal(c->targets[0].namespace_, "shop");
+  assert_int_equal(c->targets[0].restore_min, -1);
+  cfg_free(&c);
+  snprintf(text, sizeof(text), "%s    knative: {name: hello, restore_min: "
+           "2}\n", head);
+  c = load(text);
+  assert_int_equal(c->targets[0].actuator, CFG_ACT_KNATIVE);
+  assert_int_equal(c->targets[0].restore_min, 2);
+  cfg_free(&c);
+  snprintf(text, sizeof(text), "%s    keda: {namespace: shop}\n", head);
+  refused(text, "name: required in keda");
+  snprintf(text, sizeof(text), "%s    knative: {name: h, restore_min: -1}\n",
+           head);
+  refused(text, "restore_min: -1 is out of range");
+  snprintf(text, sizeof(text), "%s    knative: {name: h, mode: replicas}\n",
+           head);
+  refused(text, "mode: unknown key");
+}
+
 static void schedule_min_above_max(void **state) {
   (void)state;
   char *t = with("", "schedule: [{start: '2026-11-27T08:00:00Z', "
@@ -527,6 +559,7 @@ int main(void) {
     cmocka_unit_test(listen_as_run_reads_it),
     cmocka_unit_test(schedule_min_above_max),
     cmocka_unit_test(slo_objectives),
+    cmocka_unit_test(keda_and_knative),
     cmocka_unit_test(one_document_and_not_empty),
     cmocka_unit_test(durations_are_decimal),
     cmocka_unit_test(url_credentials_refused_never_echoed),
