@@ -202,9 +202,11 @@ static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
       o->platform = ACT_KUBERNETES;
     else if(strcmp(arg, "lambda") == 0)
       o->platform = ACT_LAMBDA;
+    else if(strcmp(arg, "hybrid") == 0)
+      o->platform = ACT_KUBERNETES, o->hybrid = 1;
     else
-      return ctl_cli_fail("plan", "--platform: '%s' is not kubernetes or "
-                          "lambda", arg);
+      return ctl_cli_fail("plan", "--platform: '%s' is not kubernetes, "
+                          "lambda or hybrid", arg);
     return 0;
   case 'S': return num("--stabilization", arg, 0, 86400, &o->stabilization_s);
   case 'U':
@@ -264,9 +266,24 @@ static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
   }
 }
 
+/* --platform hybrid's options: the function's duration is needed (the
+ * overflow's concurrency is Little's law), the SLO is on cold starts. */
+static int check_hybrid_opts(const struct ctl_plan_opts *o) {
+  if(!(o->duration_ms > 0))
+    return ctl_cli_fail("plan", "--platform hybrid needs --duration-ms D "
+                        "(the function's mean duration)");
+  if(o->slo > 0 && !o->slo_lambda)
+    return ctl_cli_fail("plan", "--slo-unserved does not apply to "
+                        "--platform hybrid (the function serves all the "
+                        "load); use --slo-cold-start");
+  return 0;
+}
+
 /* The frontier's options against the platform. */
 static int check_frontier_opts(const struct ctl_plan_opts *o) {
   int lambda = o->platform == ACT_LAMBDA;
+  if(o->hybrid)
+    return check_hybrid_opts(o);
   if(o->slo > 0 && o->slo_lambda != lambda)
     return ctl_cli_fail("plan", "--slo-%s applies to --platform %s only; "
                         "use --slo-%s", lambda ? "unserved" : "cold-start",
@@ -339,7 +356,7 @@ static int parse_args(int argc, char **argv, struct ctl_plan_opts *o) {
     return ctl_cli_fail("plan", "--unit-capacity X is required");
   if(o->warmup_s < 0)
     return ctl_cli_fail("plan", "--warmup SECONDS is required");
-  if(o->duration_ms > 0 && o->platform != ACT_LAMBDA)
+  if(o->duration_ms > 0 && o->platform != ACT_LAMBDA && !o->hybrid)
     return ctl_cli_fail("plan", "--duration-ms applies to --platform lambda "
                         "only");
   if(o->min > o->max)
@@ -539,6 +556,7 @@ void ctl_plan_print_json_fields(const struct ctl_plan_result *r) {
   printf("}");
   if(r->frontier)
     json_frontier(r->frontier);
+  ctl_hybrid_print_json(r);
 }
 
 static void json_num(double v) {
@@ -681,6 +699,7 @@ void ctl_plan_print_text(const struct ctl_plan_result *r) {
   }
   if(r->frontier && r->frontier->nfrontier)
     text_frontier(r->frontier);
+  ctl_hybrid_print_text(r);
 }
 
 static void text_setting(const struct ctl_frontier_point *p) {
@@ -937,11 +956,12 @@ int ctl_plan_replay(const struct ctl_plan_input *in,
     ctl_plan_result_cleanup(r);
     return rc;
   }
-  if(in->frontier) {
+  if(in->frontier)
     rc = build_frontier(in, r, err, errlen);
-    if(rc)
-      ctl_plan_result_cleanup(r);
-  }
+  if(rc == 0 && in->overflow)
+    rc = ctl_hybrid_build(in, r, err, errlen);
+  if(rc)
+    ctl_plan_result_cleanup(r);
   return rc;
 }
 
@@ -951,11 +971,14 @@ int ctl_plan_run(const struct ctl_plan_opts *o, const double *load,
   struct cfg_target target;
   char model[32];
   plan_target(o, &target, model, sizeof(model));
+  struct ctl_hybrid_fn fn = {.duration_ms = o->duration_ms,
+                             .slo = o->slo};
   struct ctl_plan_input in = {
     .target = &target, .name = o->trace, .load = load, .n = n,
     .labels = labels, .start_ms = 0, .step_s = o->step_s,
     .keepalive_s = o->keepalive_s, .progress = o->progress,
-    .frontier = !o->no_frontier, .slo = o->slo, .prices = &o->prices};
+    .frontier = !o->no_frontier, .slo = o->hybrid ? 0 : o->slo,
+    .prices = &o->prices, .overflow = o->hybrid ? &fn : NULL};
   return ctl_plan_replay(&in, r, err, errlen);
 }
 
@@ -969,6 +992,7 @@ void ctl_plan_result_cleanup(struct ctl_plan_result *r) {
   pw_free(r->quantile);
   pw_free(r->reasons);
   ctl_frontier_free(r->frontier);
+  ctl_hybrid_free(r->hybrid);
   memset(r, 0, sizeof(*r));
 }
 
