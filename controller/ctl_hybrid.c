@@ -332,3 +332,190 @@ void ctl_hybrid_print_json(const struct ctl_plan_result *r) {
     fputs("null", stdout);
   putchar('}');
 }
+
+/* ---- the report ---- */
+
+#define PANEL_W 960
+#define PANEL_H 200
+#define PAD_L 64
+#define PAD_B 26
+#define PAD_T 10
+#define MAX_BINS 480
+
+/* One tier's series at the step of each bin's peak load. */
+struct bins {
+  size_t nb;
+  double top;                  /* the highest load, the y scale */
+  double served[MAX_BINS], fn[MAX_BINS], cold[MAX_BINS];
+};
+
+static double load_or_zero(const double *load, size_t i) {
+  return isnan(load[i]) ? 0 : load[i];
+}
+
+static void bins_fill(const struct ctl_plan_result *r, const double *excess,
+                      const double *cold, struct bins *b) {
+  b->nb = r->n < MAX_BINS ? r->n : MAX_BINS;
+  b->top = 0;
+  for(size_t i = 0; i < r->n; i++)
+    b->top = fmax(b->top, load_or_zero(r->load, i));
+  if(!(b->top > 0))
+    b->top = 1;
+  for(size_t k = 0; k < b->nb; k++) {
+    size_t i0 = k * r->n / b->nb, i1 = (k + 1) * r->n / b->nb, pk = i0;
+    b->cold[k] = 0;
+    for(size_t i = i0; i < i1; i++) {
+      if(load_or_zero(r->load, i) > load_or_zero(r->load, pk))
+        pk = i;
+      b->cold[k] += cold[i];
+    }
+    b->fn[k] = excess[pk];
+    b->served[k] = load_or_zero(r->load, pk) - excess[pk];
+  }
+}
+
+static double bx(const struct bins *b, size_t k) {
+  return PAD_L + (double)k * (PANEL_W - PAD_L - 8) / (double)b->nb;
+}
+
+static double by(const struct bins *b, double v) {
+  return PANEL_H - PAD_B - v / b->top * (PANEL_H - PAD_B - PAD_T);
+}
+
+/* A filled step area of v (plus base when given) over the bins. */
+static void area(FILE *fp, const struct bins *b, const double *v,
+                 const double *base, const char *cls) {
+  fprintf(fp, "<path class=\"%s\" d=\"M%.1f %.1f", cls, bx(b, 0),
+          by(b, 0));
+  for(size_t k = 0; k < b->nb; k++) {
+    double y = by(b, v[k] + (base ? base[k] : 0));
+    fprintf(fp, "L%.1f %.1fL%.1f %.1f", bx(b, k), y, bx(b, k + 1), y);
+  }
+  fprintf(fp, "L%.1f %.1fZ\"/>\n", bx(b, b->nb), by(b, 0));
+}
+
+static void panel(FILE *fp, const struct ctl_plan_result *r,
+                  const char *title, const double *excess,
+                  const double *cold) {
+  struct bins *b = pw_malloc(sizeof(*b));
+  if(!b)
+    return;
+  bins_fill(r, excess, cold, b);
+  fprintf(fp, "<h3>%s</h3>\n<svg class=\"chart\" data-kind=\"hybrid-tiers\" "
+          "viewBox=\"0 0 %d %d\" role=\"img\">\n", title, PANEL_W, PANEL_H);
+  if(r->start > 0)
+    fprintf(fp, "<rect class=\"unscored\" x=\"%d\" y=\"%d\" width=\"%.1f\" "
+            "height=\"%d\"/>\n", PAD_L, PAD_T,
+            (double)r->start / (double)r->n * (PANEL_W - PAD_L - 8),
+            PANEL_H - PAD_B - PAD_T);
+  area(fp, b, b->fn, b->served, "tier-fn");
+  area(fp, b, b->served, NULL, "tier-pods");
+  for(size_t k = 0; k < b->nb; k++)
+    if(b->cold[k] > 0)
+      fprintf(fp, "<line class=\"lost\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
+              "y2=\"%d\"><title>%.0f cold starts</title></line>\n",
+              bx(b, k), PAD_T, bx(b, k), PAD_T + 8, b->cold[k]);
+  for(int i = 0; i <= 2; i++) {
+    double v = b->top * i / 2;
+    fprintf(fp, "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" "
+            "y2=\"%.1f\"/><text class=\"lbl\" x=\"%d\" y=\"%.1f\">%.0f"
+            "</text>\n", PAD_L - 4, by(b, v), PAD_L, by(b, v), PAD_L - 30,
+            by(b, v) + 4, v);
+  }
+  fprintf(fp, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+          "<text class=\"lbl\" x=\"%d\" y=\"%d\">step 0</text>"
+          "<text class=\"lbl\" x=\"%d\" y=\"%d\">step %zu</text></svg>\n",
+          PAD_L, PANEL_H - PAD_B, PANEL_W - 8, PANEL_H - PAD_B, PAD_L + 20,
+          PANEL_H - 8, PANEL_W - 40, PANEL_H - 8, r->n);
+  pw_free(b);
+}
+
+static void html_row(FILE *fp, const struct ctl_hybrid *h, const char *name,
+                     const struct ctl_hybrid_row *w) {
+  fprintf(fp, "<tr><td>%s</td><td>%.1f</td><td>%.0f</td><td>%.0f</td>"
+          "<td>%.0f</td><td>%.4f%%</td><td>%.2f</td></tr>\n", name,
+          w->instance_seconds / 3600, w->gb_seconds, w->invocations,
+          w->cold_starts, 100 * w->cold_start_fraction,
+          w->cost_total * h->scale_30d);
+}
+
+void ctl_hybrid_report_html(FILE *fp, const struct ctl_plan_result *r) {
+  const struct ctl_hybrid *h = r->hybrid;
+  char title[160];
+  if(!h)
+    return;
+  fprintf(fp, "<h2 id=\"hybrid\">Containers and a function</h2>\n"
+          "<p class=\"note\">The pods' ready capacity serves what it can "
+          "(<span class=\"sw tier-pods\"></span>blue); the rest is invoked "
+          "on a function of %g ms and %g MB (<span class=\"sw tier-fn\">"
+          "</span>orange), whose new environments are cold starts (red "
+          "marks). Each bin shows its step of peak load, in requests a "
+          "step.</p>\n<style>.tier-pods{fill:#4c78a8;background:#4c78a8}"
+          ".tier-fn{fill:#f58518;background:#f58518}</style>\n",
+          h->fn.duration_ms, h->fn.memory_mb);
+  fputs("<table data-kind=\"hybrid\"><tr><th>containers</th>"
+        "<th>instance-hours</th><th>GB-seconds</th><th>invocations</th>"
+        "<th>cold starts</th><th>cold start %</th><th>$ / 30 days</th>"
+        "</tr>\n", fp);
+  for(int p = 0; p < CTL_PLAN_NPOLICIES; p++)
+    if(h->have[p])
+      html_row(fp, h, ctl_plan_policy_names[p], &h->policy[p]);
+  html_row(fp, h, "none (functions alone)", &h->functions_only);
+  if(h->chosen >= 0) {
+    snprintf(title, sizeof(title), "predictive at quantile %g (chosen)",
+             h->curve[h->chosen].quantile);
+    html_row(fp, h, title, &h->curve[h->chosen]);
+  }
+  fputs("</table>\n", fp);
+  panel(fp, r, "predictive, as configured", h->excess[CTL_PLAN_PREDICTIVE],
+        h->cold[CTL_PLAN_PREDICTIVE]);
+  if(h->chosen >= 0) {
+    snprintf(title, sizeof(title), "predictive at quantile %g, the cheapest "
+             "in total%s", h->curve[h->chosen].quantile,
+             h->fn.slo > 0 ? " within the cold-start SLO" : "");
+    panel(fp, r, title, h->chosen_excess, h->chosen_cold);
+  }
+  fputs("<p class=\"note\"><a href=\"hybrid.csv\">hybrid.csv</a>: per step, "
+        "per policy the ready pods, the invocations sent to the function "
+        "and its cold starts.</p>\n", fp);
+}
+
+int ctl_hybrid_report_csv(const struct ctl_plan_result *r, const char *path,
+                          char *err, size_t errlen) {
+  const struct ctl_hybrid *h = r->hybrid;
+  FILE *fp = fopen(path, "w");
+  if(!fp) {
+    snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+    return PW_EIO;
+  }
+  fputs("time,load", fp);
+  for(int p = 0; p < CTL_PLAN_NPOLICIES; p++)
+    if(h->have[p])
+      fprintf(fp, ",ready_%s,function_%s,cold_%s", ctl_plan_policy_names[p],
+              ctl_plan_policy_names[p], ctl_plan_policy_names[p]);
+  if(h->chosen >= 0)
+    fputs(",ready_chosen,function_chosen,cold_chosen", fp);
+  fputc('\n', fp);
+  for(size_t i = 0; i < r->n; i++) {
+    if(r->labels)
+      pw_csv_write_field(fp, r->labels[i]);
+    else
+      fprintf(fp, "%.0f", (double)i * r->step_s);
+    fprintf(fp, ",%.10g", load_or_zero(r->load, i));
+    for(int p = 0; p < CTL_PLAN_NPOLICIES; p++)
+      if(h->have[p])
+        fprintf(fp, ",%.0f,%.10g,%.0f", r->ready[p][i], h->excess[p][i],
+                h->cold[p][i]);
+    if(h->chosen >= 0)
+      fprintf(fp, ",%.0f,%.10g,%.0f", h->chosen_ready[i],
+              h->chosen_excess[i], h->chosen_cold[i]);
+    fputc('\n', fp);
+  }
+  int bad = ferror(fp);
+  bad |= fclose(fp);
+  if(bad) {
+    snprintf(err, errlen, "%s: write error", path);
+    return PW_EIO;
+  }
+  return 0;
+}

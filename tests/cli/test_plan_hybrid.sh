@@ -109,3 +109,49 @@ check "kubernetes alone has no hybrid member" py '
 import json, sys
 assert "hybrid" not in json.load(open(sys.argv[1]))
 ' "$T/k8s.json"
+
+# The report draws both tiers; hybrid.csv holds the per-step overflow.
+"$P" plan --trace "$T/burst.csv" $HYB --report "$T/rep" >/dev/null 2>"$T/err"
+check "report: a two-tier panel and the hybrid table" sh -c \
+  "grep -q 'data-kind=\"hybrid-tiers\"' '$T/rep/index.html' &&
+   grep -q 'class=\"tier-fn\"' '$T/rep/index.html' &&
+   grep -q 'data-kind=\"hybrid\"' '$T/rep/index.html'"
+check "report: hybrid.csv, the burst on the function" py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 48
+f = [float(r["function_reactive"]) for r in rows]
+c = [float(r["cold_reactive"]) for r in rows]
+assert f[30] == f[31] == 3200 and sum(f) == 6400, f
+assert c[30] == 4 and sum(c) == 4, c
+' "$T/rep/hybrid.csv"
+
+# The function tier is the Lambda model: the independent scorer, given
+# each policy's overflow as a Lambda trace with nothing provisioned,
+# finds the same cold starts.
+SCORER=../shared/tools/score_plan.py
+if [ ! -f "$SCORER" ]; then
+  echo "# skip: cross-check: $SCORER is absent"
+elif ! /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  echo "# skip: cross-check: python3-numpy is not installed"
+else
+  "$P" demo-trace --days 3 --step 300 --seed 5 --output "$T/demo.csv"
+  "$P" plan --trace "$T/demo.csv" --step 300 --platform hybrid \
+    --unit-capacity 400 --warmup 900 --duration-ms 2000 --keepalive 900 \
+    --no-frontier --format json --report "$T/drep" >"$T/demo.json" 2>"$T/err"
+  start=$(py 'import json,sys; print(json.load(open(sys.argv[1]))["scored_from"])' "$T/demo.json")
+  good=1
+  for pol in predictive reactive static seasonal_naive oracle; do
+    /usr/bin/python3 "$SCORER" --trace "$T/drep/hybrid.csv" \
+      --column "function_$pol" --unit 1 --warmup-steps 0 --step-s 300 \
+      --period 288 --start "$start" --mode lambda --keepalive-steps 3 \
+      --duration-ms 2000 >"$T/s_$pol.json" || good=0
+    py '
+import json, sys
+ours = json.load(open(sys.argv[1]))["hybrid"]["policies"][sys.argv[3]]
+ref = json.load(open(sys.argv[2]))["none"]
+assert ours["cold_starts"] == ref["cold_starts"], (ours, ref)
+' "$T/demo.json" "$T/s_$pol.json" "$pol" || good=0
+  done
+  check "overflow cold starts match score_plan.py's lambda model" [ $good -eq 1 ]
+fi
