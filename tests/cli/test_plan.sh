@@ -168,7 +168,7 @@ expect_fail "non-numeric load" "bad.csv:3: value 'x' is not a number" \
   --trace "$T/bad.csv" $K8S
 expect_fail "missing platform" "platform kubernetes|lambda is required" \
   --trace "$T/trace.csv" --step 300 --unit-capacity 5 --warmup 60
-expect_fail "unknown platform" "platform: 'ecs' is not kubernetes or lambda" \
+expect_fail "unknown platform" "platform: 'ecs' is not kubernetes, lambda or hybrid" \
   --trace "$T/trace.csv" --step 300 --platform ecs --unit-capacity 5 \
   --warmup 60
 expect_fail "duration on kubernetes" "duration-ms applies to --platform lambda" \

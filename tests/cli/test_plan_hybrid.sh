@@ -155,3 +155,36 @@ assert ours["cold_starts"] == ref["cold_starts"], (ours, ref)
   done
   check "overflow cold starts match score_plan.py's lambda model" [ $good -eq 1 ]
 fi
+
+# In the configuration: a Kubernetes actuator's overflow plans the same
+# hybrid as --platform hybrid with the same settings.
+cat >"$T/h.yaml" <<EOF2
+targets:
+- name: shop
+  step: 300s
+  source:
+    csv: {file: $T/burst.csv, column: load}
+  actuator:
+    kubernetes:
+      name: shop
+      mode: replicas
+      overflow: {lambda: {function: shop-spill, memory_mb: 2048, duration_ms: 300}}
+  forecast: {period: 12}
+  policy: {unit_capacity: 400, warmup: 600s, max: 100}
+EOF2
+"$P" plan --config "$T/h.yaml" --format json >"$T/hc.json" 2>"$T/err"
+check "config: plan --config runs the hybrid" [ $? -eq 0 ]
+"$P" plan --trace "$T/burst.csv" $HYB --max 100 --memory-mb 2048 \
+  --format json >"$T/ht.json" 2>"$T/err"
+check "config: the same figures as --platform hybrid" py '
+import json, sys
+a = json.load(open(sys.argv[1]))["targets"][0]["hybrid"]
+b = json.load(open(sys.argv[2]))["hybrid"]
+assert a["memory_mb"] == 2048 and a["duration_ms"] == 300, a
+assert a["policies"]["reactive"]["invocations"] == 6400, a["policies"]
+assert a == b, (a, b)
+' "$T/hc.json" "$T/ht.json"
+"$P" plan --config "$T/h.yaml" --report "$T/hrep" >"$T/hc.txt" 2>"$T/err"
+check "config: text and report carry the hybrid" sh -c \
+  "grep -q '^functions alone ' '$T/hc.txt' &&
+   [ -s '$T/hrep/shop/hybrid.csv' ]"
