@@ -25,7 +25,7 @@ const char *const ctl_plan_policy_names[CTL_PLAN_NPOLICIES] = {
 
 static const char usage[] =
   "usage: prewarm plan --trace FILE [--column NAME] --step SECONDS\n"
-  "                    --platform kubernetes|lambda --unit-capacity X\n"
+  "                    --platform kubernetes|lambda|hybrid --unit-capacity X\n"
   "                    --warmup SECONDS [--duration-ms D] [--keepalive SECONDS]\n"
   "                    [--period N|auto] [--quantile Q] [--headroom F]\n"
   "                    [--model M] [--min N] [--max N] [--stabilization SECONDS]\n"
@@ -51,7 +51,7 @@ static const char usage[] =
   "  --column NAME       the load column (default: the last)\n"
   "  --step SECONDS      the time one row covers\n"
   "  --platform P        kubernetes (replicas) or lambda (provisioned\n"
-  "                      concurrency)\n"
+  "                      concurrency), or hybrid (below)\n"
   "  --unit-capacity X   load one instance serves in one step (kubernetes),\n"
   "                      or concurrent executions per environment (lambda,\n"
   "                      usually 1)\n"
@@ -127,8 +127,18 @@ static const char usage_config[] =
   "A target that cannot be read is reported with the reason, the others\n"
   "are still planned, and the exit status is 1.\n";
 
+static const char usage_hybrid[] =
+  "\n"
+  "--platform hybrid: pods (planned as kubernetes) whose overflow, the load\n"
+  "above their ready capacity, is invoked on a function (--duration-ms D\n"
+  "required, --memory-mb, --keepalive) with Lambda's cold starts.  Adds\n"
+  "per policy the GB-seconds, invocations, cold starts and total cost, and\n"
+  "replays the pods at quantiles 0.5 to 0.995 for the cheapest in total\n"
+  "(within --slo-cold-start F, cold starts over all the load).\n";
+
 static void print_usage(void) {
   fputs(usage, stdout);
+  fputs(usage_hybrid, stdout);
   fputs(usage_frontier, stdout);
   fputs(usage_config, stdout);
 }
