@@ -1,5 +1,6 @@
 #include "act_sim.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -66,6 +67,47 @@ int act_sim_score(const struct act_sim_model *m, const double *load,
   pw_free(need);
   pw_free(spill);
   return 0;
+}
+
+int act_sim_overflow(const struct act_sim_model *m, double duration_ms,
+                     int keepalive_steps, const double *load,
+                     const double *ready, size_t n, size_t start,
+                     double *excess, double *cold,
+                     struct act_sim_overflow *out) {
+  /* The function tier is the Lambda model with nothing provisioned, run
+   * on the excess: the same spill, keep-alive and cold-start rules. */
+  struct act_sim_model fn = {.platform = ACT_LAMBDA, .unit = 1,
+                             .duration_ms = duration_ms,
+                             .step_s = m->step_s, .warmup_steps = 0,
+                             .keepalive_steps = keepalive_steps};
+  size_t sz = (n ? n : 1) * sizeof(double);
+  double *ex = pw_malloc(sz), *zero = pw_calloc(n ? n : 1, sizeof(double));
+  struct act_sim_score s;
+  int rc = PW_ENOMEM;
+
+  assert(m->platform == ACT_KUBERNETES && duration_ms > 0);
+  memset(out, 0, sizeof(*out));
+  if(!ex || !zero)
+    goto done;
+  for(size_t t = 0; t < n; t++)
+    ex[t] = fmax(0, load_at(load, t) - ready[t] * m->unit);
+  rc = act_sim_score(&fn, ex, zero, n, start, NULL, cold, &s);
+  if(rc)
+    goto done;
+  for(size_t t = start; t < n; t++) {
+    out->invocations += ex[t];
+    out->load += load_at(load, t);
+  }
+  out->busy_seconds = out->invocations * duration_ms / 1000;
+  out->cold_starts = s.cold_starts;
+  out->cold_start_fraction =
+    out->cold_starts / (out->load > 1e-9 ? out->load : 1e-9);
+  if(excess)
+    memcpy(excess, ex, n * sizeof(double));
+done:
+  pw_free(ex);
+  pw_free(zero);
+  return rc;
 }
 
 /* The actuator: the last w + 1 requests in a ring. */

@@ -58,6 +58,36 @@ int act_sim_score(const struct act_sim_model *m, const double *load,
   PW_WUR;
 
 /*
+ * Hybrid: a container tier (Kubernetes, model m) overflowing to a
+ * function.  Ready containers serve min(load, ready * unit); the excess
+ *   excess[t] = max(0, load[t] - ready[t] * unit)
+ * is invoked on the function (duration_ms > 0 each, on-demand only),
+ * and its environments are the Lambda model above with nothing
+ * provisioned: concurrency ceil(excess * D / 1000 / step) by Little's
+ * law, kept warm keepalive_steps after use, one cold start per new one.
+ */
+struct act_sim_overflow {
+  double invocations;     /* sum of excess scored */
+  double busy_seconds;    /* invocations * duration: GB-s at 1 GB */
+  double cold_starts;
+  double load;            /* sum of load scored (both tiers) */
+  double cold_start_fraction;  /* cold starts / all load scored */
+};
+
+/*
+ * Scores the overflow of ready[0..n) (the container tier's ready
+ * instances, from act_sim_score()) against load from step start.
+ * excess and cold, when not NULL, receive the per-step invocations sent
+ * to the function and its cold starts.  m must be Kubernetes.  Returns
+ * 0 or PW_ENOMEM.
+ */
+int act_sim_overflow(const struct act_sim_model *m, double duration_ms,
+                     int keepalive_steps, const double *load,
+                     const double *ready, size_t n, size_t start,
+                     double *excess, double *cold,
+                     struct act_sim_overflow *out) PW_WUR;
+
+/*
  * The model as an actuator for the replay loop: set() records a request
  * and answers with what is ready under the warm-up rule.  Returns 0,
  * PW_EINVAL or PW_ENOMEM; the caller frees it with act_free().

@@ -123,6 +123,15 @@ static const struct field k8s_fields[] = {
   {"namespace", F_STR, T_OFF(namespace_), 0, 0, 0, NULL},
   {"name", F_STR, T_OFF(object), 0, 0, 1, NULL},
   {"kubeconfig", F_STR, T_OFF(kubeconfig), 0, 0, 0, NULL},
+  {"overflow", F_SECTION, 0, 0, 0, 0, NULL},
+};
+
+/* kubernetes: overflow: {lambda: ...}, the function of a hybrid plan.
+ * Durations and memory within Lambda's limits (15 min, 128..10240 MB). */
+static const struct field overflow_fields[] = {
+  {"function", F_STR, T_OFF(overflow_function), 0, 0, 1, NULL},
+  {"memory_mb", F_NUM, T_OFF(overflow_memory_mb), 128, 10240, 0, NULL},
+  {"duration_ms", F_NUM, T_OFF(overflow_duration_ms), 1, 900000, 1, NULL},
 };
 
 /* keda (a ScaledObject) and knative (a Knative Service): namespace, name
@@ -613,6 +622,18 @@ static void read_source(struct ctx *c, const struct pw_yaml *m,
   check_source(c, s, t);
 }
 
+/* kubernetes: overflow: {lambda: {...}}: exactly one function. */
+static void read_overflow(struct ctx *c, const struct pw_yaml *m,
+                          struct cfg_target *t) {
+  static const char *const names[] = {"lambda"};
+  if(!m)
+    return;
+  if(one_of(c, m, "overflow", names, N(names)) < 0)
+    return;
+  apply(c, m->kids[0], "overflow.lambda", overflow_fields,
+        N(overflow_fields), t);
+}
+
 static void read_actuator(struct ctx *c, const struct pw_yaml *m,
                           struct cfg_target *t) {
   static const char *const names[] = {"dryrun", "kubernetes", "lambda",
@@ -622,8 +643,11 @@ static void read_actuator(struct ctx *c, const struct pw_yaml *m,
     return;
   const struct pw_yaml *s = m->kids[0];
   t->actuator = (enum cfg_actuator)k;
-  if(t->actuator == CFG_ACT_KUBERNETES)
+  if(t->actuator == CFG_ACT_KUBERNETES) {
     apply(c, s, "kubernetes", k8s_fields, N(k8s_fields), t);
+    if(s && s->type == PW_YAML_MAP)
+      read_overflow(c, pw_yaml_get(s, "overflow"), t);
+  }
   else if(t->actuator == CFG_ACT_LAMBDA)
     apply(c, s, "lambda", lambda_fields, N(lambda_fields), t);
   else if(t->actuator == CFG_ACT_KEDA || t->actuator == CFG_ACT_KNATIVE)
@@ -939,7 +963,7 @@ static void free_target(struct cfg_target *t) {
                    &t->metric, &t->stat, &t->conninfo_env, &t->conninfo_file,
                    &t->file, &t->column, &t->mode, &t->kind, &t->namespace_,
                    &t->object, &t->kubeconfig, &t->function, &t->qualifier,
-                   &t->dry_platform,
+                   &t->dry_platform, &t->overflow_function,
                    &t->model};
   for(size_t i = 0; i < N(strs); i++)
     pw_free(*strs[i]);
@@ -980,6 +1004,7 @@ int cfg_target_equal(const struct cfg_target *a, const struct cfg_target *b) {
     {demo_fields, N(demo_fields)}, {k8s_fields, N(k8s_fields)},
     {lambda_fields, N(lambda_fields)}, {dryrun_fields, N(dryrun_fields)},
     {keda_fields, N(keda_fields)},
+    {overflow_fields, N(overflow_fields)},
     {forecast_fields, N(forecast_fields)},
     {policy_fields, N(policy_fields)}, {slo_fields, N(slo_fields)}};
   for(size_t t = 0; t < N(tables); t++)

@@ -56,6 +56,13 @@ struct cfg_target {
   char *dry_platform;           /* dryrun: "kubernetes" (NULL) or "lambda" */
   long restore_min;             /* keda, knative: the floor given back;
                                    -1: the user's own (the default) */
+  /* kubernetes: overflow: {lambda: {function, memory_mb, duration_ms}},
+   * a function taking the load above the ready pods.  Only `prewarm plan`
+   * uses it (a hybrid plan); the daemon actuates the pods alone.
+   * overflow_duration_ms 0: none. */
+  char *overflow_function;
+  double overflow_memory_mb;    /* 0: plan's default (1024) */
+  double overflow_duration_ms;
   /* forecast */
   int64_t history_ms;
   int period;                   /* steps, 0 = auto */

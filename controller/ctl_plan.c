@@ -25,7 +25,7 @@ const char *const ctl_plan_policy_names[CTL_PLAN_NPOLICIES] = {
 
 static const char usage[] =
   "usage: prewarm plan --trace FILE [--column NAME] --step SECONDS\n"
-  "                    --platform kubernetes|lambda --unit-capacity X\n"
+  "                    --platform kubernetes|lambda|hybrid --unit-capacity X\n"
   "                    --warmup SECONDS [--duration-ms D] [--keepalive SECONDS]\n"
   "                    [--period N|auto] [--quantile Q] [--headroom F]\n"
   "                    [--model M] [--min N] [--max N] [--stabilization SECONDS]\n"
@@ -52,7 +52,7 @@ static const char usage[] =
   "  --column NAME       the load column (default: the last)\n"
   "  --step SECONDS      the time one row covers\n"
   "  --platform P        kubernetes (replicas) or lambda (provisioned\n"
-  "                      concurrency)\n"
+  "                      concurrency), or hybrid (below)\n"
   "  --unit-capacity X   load one instance serves in one step (kubernetes),\n"
   "                      or concurrent executions per environment (lambda,\n"
   "                      usually 1)\n"
@@ -135,8 +135,18 @@ static const char usage_config[] =
   "A target that cannot be read is reported with the reason, the others\n"
   "are still planned, and the exit status is 1.\n";
 
+static const char usage_hybrid[] =
+  "\n"
+  "--platform hybrid: pods (planned as kubernetes) whose overflow, the load\n"
+  "above their ready capacity, is invoked on a function (--duration-ms D\n"
+  "required, --memory-mb, --keepalive) with Lambda's cold starts.  Adds\n"
+  "per policy the GB-seconds, invocations, cold starts and total cost, and\n"
+  "replays the pods at quantiles 0.5 to 0.995 for the cheapest in total\n"
+  "(within --slo-cold-start F, cold starts over all the load).\n";
+
 static void print_usage(void) {
   fputs(usage, stdout);
+  fputs(usage_hybrid, stdout);
   fputs(usage_frontier, stdout);
   fputs(usage_config, stdout);
 }
@@ -211,9 +221,11 @@ static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
       o->platform = ACT_KUBERNETES;
     else if(strcmp(arg, "lambda") == 0)
       o->platform = ACT_LAMBDA;
+    else if(strcmp(arg, "hybrid") == 0)
+      o->platform = ACT_KUBERNETES, o->hybrid = 1;
     else
-      return ctl_cli_fail("plan", "--platform: '%s' is not kubernetes or "
-                          "lambda", arg);
+      return ctl_cli_fail("plan", "--platform: '%s' is not kubernetes, "
+                          "lambda or hybrid", arg);
     return 0;
   case 'S': return num("--stabilization", arg, 0, 86400, &o->stabilization_s);
   case 'U':
@@ -275,9 +287,28 @@ static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
   }
 }
 
+/* --platform hybrid's options: the function's duration is needed (the
+ * overflow's concurrency is Little's law), the SLO is on cold starts. */
+static int check_hybrid_opts(const struct ctl_plan_opts *o) {
+  if(!(o->duration_ms > 0))
+    return ctl_cli_fail("plan", "--platform hybrid needs --duration-ms D "
+                        "(the function's mean duration)");
+  if(o->slo > 0 && !o->slo_lambda)
+    return ctl_cli_fail("plan", "--slo-unserved does not apply to "
+                        "--platform hybrid (the function serves all the "
+                        "load); use --slo-cold-start");
+  return 0;
+}
+
 /* The frontier's options against the platform. */
 static int check_frontier_opts(const struct ctl_plan_opts *o) {
   int lambda = o->platform == ACT_LAMBDA;
+  if(o->hybrid && o->feedback)
+    return ctl_cli_fail("plan", "--feedback does not apply to --platform "
+                        "hybrid (its --slo-cold-start chooses the pods' "
+                        "quantile)");
+  if(o->hybrid)
+    return check_hybrid_opts(o);
   if(o->slo > 0 && o->slo_lambda != lambda)
     return ctl_cli_fail("plan", "--slo-%s applies to --platform %s only; "
                         "use --slo-%s", lambda ? "unserved" : "cold-start",
@@ -358,7 +389,7 @@ static int parse_args(int argc, char **argv, struct ctl_plan_opts *o) {
     return ctl_cli_fail("plan", "--unit-capacity X is required");
   if(o->warmup_s < 0)
     return ctl_cli_fail("plan", "--warmup SECONDS is required");
-  if(o->duration_ms > 0 && o->platform != ACT_LAMBDA)
+  if(o->duration_ms > 0 && o->platform != ACT_LAMBDA && !o->hybrid)
     return ctl_cli_fail("plan", "--duration-ms applies to --platform lambda "
                         "only");
   if(o->min > o->max)
@@ -589,6 +620,7 @@ void ctl_plan_print_json_fields(const struct ctl_plan_result *r) {
   json_feedback(r);
   if(r->frontier)
     json_frontier(r->frontier);
+  ctl_hybrid_print_json(r);
 }
 
 static void json_num(double v) {
@@ -763,6 +795,7 @@ void ctl_plan_print_text(const struct ctl_plan_result *r) {
   text_feedback(r);
   if(r->frontier && r->frontier->nfrontier)
     text_frontier(r->frontier);
+  ctl_hybrid_print_text(r);
 }
 
 static void text_setting(const struct ctl_frontier_point *p) {
@@ -1030,11 +1063,12 @@ int ctl_plan_replay(const struct ctl_plan_input *in,
     ctl_plan_result_cleanup(r);
     return rc;
   }
-  if(in->frontier) {
+  if(in->frontier)
     rc = build_frontier(in, r, err, errlen);
-    if(rc)
-      ctl_plan_result_cleanup(r);
-  }
+  if(rc == 0 && in->overflow)
+    rc = ctl_hybrid_build(in, r, err, errlen);
+  if(rc)
+    ctl_plan_result_cleanup(r);
   return rc;
 }
 
@@ -1044,11 +1078,14 @@ int ctl_plan_run(const struct ctl_plan_opts *o, const double *load,
   struct cfg_target target;
   char model[32];
   plan_target(o, &target, model, sizeof(model));
+  struct ctl_hybrid_fn fn = {.duration_ms = o->duration_ms,
+                             .slo = o->slo};
   struct ctl_plan_input in = {
     .target = &target, .name = o->trace, .load = load, .n = n,
     .labels = labels, .start_ms = 0, .step_s = o->step_s,
     .keepalive_s = o->keepalive_s, .progress = o->progress,
-    .frontier = !o->no_frontier, .slo = o->slo, .prices = &o->prices};
+    .frontier = !o->no_frontier, .slo = o->hybrid ? 0 : o->slo,
+    .prices = &o->prices, .overflow = o->hybrid ? &fn : NULL};
   return ctl_plan_replay(&in, r, err, errlen);
 }
 
@@ -1064,6 +1101,7 @@ void ctl_plan_result_cleanup(struct ctl_plan_result *r) {
   pw_free(r->q_used);
   pw_free(r->h_used);
   ctl_frontier_free(r->frontier);
+  ctl_hybrid_free(r->hybrid);
   memset(r, 0, sizeof(*r));
 }
 

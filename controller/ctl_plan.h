@@ -15,6 +15,7 @@
 #include "../config/cfg.h"
 #include "../forecast/fc_model.h"
 #include "ctl_frontier.h"
+#include "ctl_hybrid.h"
 
 /* The policies a plan compares, in report order. */
 enum ctl_plan_policy {
@@ -56,6 +57,7 @@ struct ctl_plan_result {
   double *lost[CTL_PLAN_NPOLICIES];   /* unserved load or cold starts */
   struct act_sim_score score[CTL_PLAN_NPOLICIES];
   struct ctl_frontier *frontier;  /* NULL unless asked (ctl_plan_input) */
+  struct ctl_hybrid *hybrid;   /* NULL unless a function tier was given */
 };
 
 /* What a plan is asked to do (the command's options). */
@@ -74,6 +76,8 @@ struct ctl_plan_opts {
   int feedback;              /* --feedback: replay with SLO feedback
                               * toward slo */
   double slo_window_s;       /* its window */
+  int hybrid;                /* --platform hybrid: platform is the
+                              * container tier (Kubernetes) */
   struct ctl_frontier_prices prices;
   enum fc_kind kind;
   enum act_platform platform;
@@ -97,6 +101,9 @@ struct ctl_plan_input {
                               * curve (ctl_frontier.h) into r->frontier */
   double slo;                /* with frontier: the loss to recommend for */
   const struct ctl_frontier_prices *prices;  /* NULL: the defaults */
+  const struct ctl_hybrid_fn *overflow;  /* a function tier the
+                              * containers overflow to (ctl_hybrid.h);
+                              * NULL: none */
 };
 
 /*

@@ -480,12 +480,18 @@ static int plan_one(struct ctx *x, struct one *r) {
   struct ctl_plan_result res;
   char err[400], path[4096];
   int rc = make_labels(r);
+  /* A Kubernetes actuator's overflow: a hybrid plan (the daemon itself
+   * actuates only the pods). */
+  struct ctl_hybrid_fn fn = {.duration_ms = r->t->overflow_duration_ms,
+                             .memory_mb = r->t->overflow_memory_mb};
   struct ctl_plan_input in = {
     .target = r->t, .name = r->t->name, .load = r->h.load, .n = r->h.n,
     .labels = r->labels, .start_ms = r->h.start_ms,
     .keepalive_s = x->o->keepalive_s, .progress = x->o->progress,
     /* Each target against the HPA's whole curve, as --trace does. */
-    .frontier = 1};
+    .frontier = 1,
+    .overflow = r->t->actuator == CFG_ACT_KUBERNETES &&
+                    r->t->overflow_duration_ms > 0 ? &fn : NULL};
   if(rc == 0)
     rc = ctl_plan_replay(&in, &res, err, sizeof(err));
   else

@@ -419,6 +419,7 @@ static int write_html(const struct ctl_plan_result *r, const char *path) {
   fputs("</h2>\n", fp);
   scatter(fp, r);
   int rc = ctl_chart_write(fp, r);
+  ctl_hybrid_report_html(fp, r);
   csv_links(fp, r);
   fputs("</body></html>\n", fp);
   int bad = ferror(fp) || rc;
@@ -495,6 +496,10 @@ int ctl_report_write(const struct ctl_plan_result *r, const char *dir,
       snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
       return PW_EIO;
     }
+  }
+  if(r->hybrid) {
+    snprintf(path, sizeof(path), "%s/hybrid.csv", dir);
+    return ctl_hybrid_report_csv(r, path, err, errlen);
   }
   return 0;
 }

@@ -168,7 +168,7 @@ expect_fail "non-numeric load" "bad.csv:3: value 'x' is not a number" \
   --trace "$T/bad.csv" $K8S
 expect_fail "missing platform" "platform kubernetes|lambda is required" \
   --trace "$T/trace.csv" --step 300 --unit-capacity 5 --warmup 60
-expect_fail "unknown platform" "platform: 'ecs' is not kubernetes or lambda" \
+expect_fail "unknown platform" "platform: 'ecs' is not kubernetes, lambda or hybrid" \
   --trace "$T/trace.csv" --step 300 --platform ecs --unit-capacity 5 \
   --warmup 60
 expect_fail "duration on kubernetes" "duration-ms applies to --platform lambda" \
@@ -231,3 +231,6 @@ assert any("slo" in r["reasons"].split(",") for r in rows)
 "$P" plan --trace "$T/trace.csv" $K8S --slo-unserved 0.0001 --feedback \
   --slo-window 21600 --no-frontier >"$T/fb.txt" 2>"$T/err"
 check "feedback: the text shows the course" grep -q "^slo feedback: objective 0.01% unserved over 6 h windows" "$T/fb.txt"
+expect_fail "feedback is not for a hybrid" "--feedback does not apply to --platform hybrid" \
+  --trace "$T/trace.csv" --step 300 --platform hybrid --unit-capacity 400 \
+  --warmup 600 --duration-ms 100 --slo-cold-start 0.01 --feedback

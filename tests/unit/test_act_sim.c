@@ -54,6 +54,45 @@ static void lambda_cold_starts_by_hand(void **state) {
   ASSERT_NEAR(need[0], 3, 0);
 }
 
+static void overflow_by_hand(void **state) {
+  (void)state;
+  struct act_sim_model m = {.platform = ACT_KUBERNETES, .unit = 10,
+                            .step_s = 60, .warmup_steps = 1};
+  double load[6] = {10, 50, 50, 10, 60, 0};
+  double desired[6] = {1, 5, 5, 1, 1, 1};
+  double ready[6], excess[6], cold[6];
+  struct act_sim_score s;
+  struct act_sim_overflow o;
+  ASSERT_OK(act_sim_score(&m, load, desired, 6, 0, ready, NULL, &s));
+  /* ready 1 1 5 1 1 1: the burst at 1 and the one at 4 overflow. */
+  ASSERT_OK(act_sim_overflow(&m, 3000, 2, load, ready, 6, 0, excess, cold,
+                             &o));
+  double want_ex[6] = {0, 40, 0, 0, 50, 0};
+  /* Concurrency ceil(40 * 3 / 60) = 2, ceil(50 * 3 / 60) = 3; step 1's
+   * two environments are cold by step 4 (keep-alive 2 steps). */
+  double want_cold[6] = {0, 2, 0, 0, 3, 0};
+  for(int t = 0; t < 6; t++) {
+    ASSERT_NEAR(excess[t], want_ex[t], 0);
+    ASSERT_NEAR(cold[t], want_cold[t], 0);
+  }
+  ASSERT_NEAR(o.invocations, 90, 0);
+  ASSERT_NEAR(o.busy_seconds, 270, 1e-9);
+  ASSERT_NEAR(o.cold_starts, 5, 0);
+  ASSERT_NEAR(o.load, 180, 0);
+  ASSERT_NEAR(o.cold_start_fraction, 5.0 / 180, 1e-12);
+  /* A keep-alive of 3 steps keeps two of step 4's three warm. */
+  ASSERT_OK(act_sim_overflow(&m, 3000, 3, load, ready, 6, 0, NULL, cold,
+                             &o));
+  ASSERT_NEAR(cold[4], 1, 0);
+  ASSERT_NEAR(o.cold_starts, 3, 0);
+  /* Scored from step 2: only the second burst, still warm from step 1. */
+  ASSERT_OK(act_sim_overflow(&m, 3000, 3, load, ready, 6, 2, NULL, NULL,
+                             &o));
+  ASSERT_NEAR(o.invocations, 50, 0);
+  ASSERT_NEAR(o.cold_starts, 1, 0);
+  ASSERT_NEAR(o.load, 120, 0);
+}
+
 static void baselines_by_hand(void **state) {
   (void)state;
   double need[6] = {1, 3, 3, 5, 0, 0}, out[6];
@@ -97,6 +136,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(kubernetes_by_hand),
     cmocka_unit_test(lambda_cold_starts_by_hand),
+    cmocka_unit_test(overflow_by_hand),
     cmocka_unit_test(baselines_by_hand),
     cmocka_unit_test(sim_actuator_follows_warmup),
   };

@@ -5,6 +5,7 @@
  * keys (in linear time), a listen address or duration run would refuse,
  * URL credentials (never echoed), an empty file.
  */
+#include <math.h>
 #include <time.h>
 
 #include "../../common/pw_buf.h"
@@ -548,6 +549,70 @@ static void url_credentials_refused_never_echoed(void **state) {
   }
 }
 
+/* A Kubernetes actuator's overflow: {lambda: ...} (a hybrid plan). */
+static void overflow_parsed_and_checked(void **state) {
+  (void)state;
+  static const char head[] =
+    "targets:\n- name: a\n  step: 60s\n"
+    "  source: {demo: {days: 21, seed: 3}}\n"
+    "  policy: {unit_capacity: 1, warmup: 60s, max: 9}\n"
+    "  actuator:\n    kubernetes: {name: web, mode: replicas, ";
+  char text[1024], *errs;
+  snprintf(text, sizeof(text), "%soverflow: {lambda: {function: spill, "
+           "memory_mb: 512, duration_ms: 120}}}\n", head);
+  struct cfg *c = load(text), *d = load(text);
+  struct cfg_target *t = &c->targets[0];
+  assert_string_equal(t->overflow_function, "spill");
+  ASSERT_NEAR(t->overflow_memory_mb, 512, 0);
+  ASSERT_NEAR(t->overflow_duration_ms, 120, 0);
+  assert_true(cfg_target_equal(t, &d->targets[0]));
+  cfg_free(&d);
+  /* A change in the overflow is a change of the target. */
+  snprintf(text, sizeof(text), "%soverflow: {lambda: {function: spill, "
+           "memory_mb: 512, duration_ms: 121}}}\n", head);
+  d = load(text);
+  assert_false(cfg_target_equal(t, &d->targets[0]));
+  cfg_free(&d);
+  cfg_free(&c);
+  /* Without one, none. */
+  snprintf(text, sizeof(text), "%s}\n", head);
+  c = load(text);
+  assert_null(c->targets[0].overflow_function);
+  ASSERT_NEAR(c->targets[0].overflow_duration_ms, 0, 0);
+  cfg_free(&c);
+  static const struct {
+    const char *overflow, *want;
+  } bad[] = {
+    {"{lambda: {function: f}}",
+     "duration_ms: required in overflow.lambda"},
+    {"{lambda: {function: f, duration_ms: 0}}",
+     "duration_ms: 0 is out of range (1 to 900000)"},
+    {"{lambda: {function: f, duration_ms: 9, memory_mb: 64}}",
+     "memory_mb: 64 is out of range (128 to 10240)"},
+    {"{lambda: {function: f, duration_ms: 9, qualifier: x}}",
+     "qualifier"},
+    {"{fargate: {function: f}}", "fargate"},
+    {"{}", "overflow: must hold exactly one of: lambda"},
+  };
+  for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    snprintf(text, sizeof(text), "%soverflow: %s}\n", head,
+             bad[i].overflow);
+    assert_int_equal(load_rc(text, &errs, NULL), PW_EINVAL);
+    if(!strstr(errs, bad[i].want))
+      fail_msg("%s: %s", bad[i].overflow, errs);
+    free(errs);
+  }
+  /* Only under kubernetes. */
+  assert_int_equal(load_rc("targets:\n- name: a\n  step: 60s\n"
+                           "  source: {demo: {days: 21}}\n"
+                           "  policy: {unit_capacity: 1, warmup: 60s}\n"
+                           "  actuator: {lambda: {function: f, qualifier: "
+                           "q, overflow: {lambda: {function: g, "
+                           "duration_ms: 5}}}}\n", &errs, NULL), PW_EINVAL);
+  assert_non_null(strstr(errs, "overflow"));
+  free(errs);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(same_text_is_equal),
@@ -563,6 +628,7 @@ int main(void) {
     cmocka_unit_test(one_document_and_not_empty),
     cmocka_unit_test(durations_are_decimal),
     cmocka_unit_test(url_credentials_refused_never_echoed),
+    cmocka_unit_test(overflow_parsed_and_checked),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
