@@ -35,6 +35,8 @@ int act_sim_score(const struct act_sim_model *m, const double *load,
   act_sim_needed(m, load, n, need);
   for(size_t t = 0; t < n; t++) {
     double r = desired[t];
+    if(m->nwarmup_seq)
+      w = (size_t)m->warmup_seq[t % m->nwarmup_seq];
     for(size_t j = t > w ? t - w : 0; j < t; j++)
       r = fmin(r, desired[j]);
     double l = load_at(load, t), lo = 0;
@@ -110,12 +112,15 @@ done:
   return rc;
 }
 
-/* The actuator: the last w + 1 requests in a ring. */
+/* The actuator: the last w + 1 requests in a ring (w the longest
+ * warm-up), and the warm-up of each request when it varies. */
 struct sim {
   struct act base;
   int w;
   long *ring;
   long count;  /* requests seen */
+  int *seq;
+  size_t nseq;
 };
 
 static int sim_get(struct act *a, struct act_capacity *out) {
@@ -123,7 +128,8 @@ static int sim_get(struct act *a, struct act_capacity *out) {
   *out = (struct act_capacity){0, 0, 0, 0};
   if(s->count == 0)
     return 0;
-  long span = s->count < s->w + 1 ? s->count : s->w + 1;
+  long w = s->nseq ? s->seq[(size_t)(s->count - 1) % s->nseq] : s->w;
+  long span = s->count < w + 1 ? s->count : w + 1;
   long r = s->ring[(s->count - 1) % (s->w + 1)];
   out->requested = r;
   out->current = r;
@@ -146,26 +152,45 @@ static int sim_set(struct act *a, long desired, struct act_capacity *out) {
 static void sim_free(struct act *a) {
   struct sim *s = (struct sim *)a;
   pw_free(s->ring);
+  pw_free(s->seq);
   pw_free(s);
 }
 
 static const struct act_ops sim_ops = {"sim", sim_get, NULL, sim_set, sim_free};
 
 int act_sim_new(int warmup_steps, struct act **out) {
+  return act_sim_new_seq(warmup_steps, NULL, 0, out);
+}
+
+int act_sim_new_seq(int warmup_steps, const int *seq, size_t nseq,
+                    struct act **out) {
   struct sim *s;
+  int w = warmup_steps;
   *out = NULL;
   if(warmup_steps < 0)
     return PW_EINVAL;
+  for(size_t i = 0; i < nseq; i++) {
+    if(seq[i] < 0)
+      return PW_EINVAL;
+    if(seq[i] > w)
+      w = seq[i];
+  }
   s = pw_calloc(1, sizeof(*s));
   if(!s)
     return PW_ENOMEM;
-  s->ring = pw_calloc((size_t)warmup_steps + 1, sizeof(long));
-  if(!s->ring) {
+  s->ring = pw_calloc((size_t)w + 1, sizeof(long));
+  s->seq = nseq ? pw_malloc(nseq * sizeof(int)) : NULL;
+  if(!s->ring || (nseq && !s->seq)) {
+    pw_free(s->ring);
+    pw_free(s->seq);
     pw_free(s);
     return PW_ENOMEM;
   }
+  if(nseq)
+    memcpy(s->seq, seq, nseq * sizeof(int));
+  s->nseq = nseq;
   s->base.ops = &sim_ops;
-  s->w = warmup_steps;
+  s->w = w;
   *out = &s->base;
   return 0;
 }

@@ -32,6 +32,10 @@ struct act_sim_model {
   double step_s;
   int warmup_steps;       /* w >= 0 */
   int keepalive_steps;    /* K >= 0 (Lambda) */
+  /* A warm-up that varies (NULL: w throughout): step t's capacity must
+   * have been requested for warmup_seq[t % nwarmup_seq] steps; borrowed. */
+  const int *warmup_seq;
+  size_t nwarmup_seq;
 };
 
 struct act_sim_score {
@@ -93,5 +97,11 @@ int act_sim_overflow(const struct act_sim_model *m, double duration_ms,
  * PW_EINVAL or PW_ENOMEM; the caller frees it with act_free().
  */
 int act_sim_new(int warmup_steps, struct act **out) PW_WUR;
+
+/* The same with a warm-up that varies as in act_sim_model: the k-th
+ * request's readiness is judged over seq[k % nseq] + 1 requests (each
+ * >= 0; seq is copied).  nseq 0 is act_sim_new(). */
+int act_sim_new_seq(int warmup_steps, const int *seq, size_t nseq,
+                    struct act **out) PW_WUR;
 
 #endif

@@ -184,7 +184,9 @@ static int replay_one(struct curve_job *j, struct ctl_frontier_point *p,
   t.slo_unserved = t.slo_cold_start = 0;
   struct ctl_replay rp = {.load = j->load, .n = j->n,
                           .start_ms = j->start_ms, .target = &t,
-                          .warmup_steps = j->m->warmup_steps};
+                          .warmup_steps = j->m->warmup_steps,
+                          .warmup_seq = j->m->warmup_seq,
+                          .nwarmup_seq = j->m->nwarmup_seq};
   struct act_sim_score s;
   int rc = ctl_replay_run(&rp, err, errlen);
   if(rc == 0)

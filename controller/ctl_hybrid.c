@@ -68,7 +68,9 @@ static int curve_point(const struct ctl_plan_input *in,
   t.quantile = q;
   struct ctl_replay rp = {.load = in->load, .n = in->n,
                           .start_ms = in->start_ms, .target = &t,
-                          .warmup_steps = r->model.warmup_steps};
+                          .warmup_steps = r->model.warmup_steps,
+                          .warmup_seq = r->model.warmup_seq,
+                          .nwarmup_seq = r->model.nwarmup_seq};
   int rc = ctl_replay_run(&rp, err, errlen);
   if(rc == 0)
     rc = tier_score(h, r, rp.desired, ready, NULL, NULL, row);
@@ -120,7 +122,9 @@ static int search(const struct ctl_plan_input *in, struct ctl_plan_result *r,
   t.quantile = hybrid_q[h->chosen];
   struct ctl_replay rp = {.load = in->load, .n = in->n,
                           .start_ms = in->start_ms, .target = &t,
-                          .warmup_steps = r->model.warmup_steps};
+                          .warmup_steps = r->model.warmup_steps,
+                          .warmup_seq = r->model.warmup_seq,
+                          .nwarmup_seq = r->model.nwarmup_seq};
   const double *desired = r->desired[CTL_PLAN_PREDICTIVE];
   int rc = 0;
   if(fabs(hybrid_q[h->chosen] - q0) >= 1e-12) {

@@ -35,6 +35,7 @@ static const char usage[] =
   "                    [--report DIR] [--format text|json]\n"
   "                    [--slo-unserved F | --slo-cold-start F]\n"
   "                    [--feedback [--slo-window SECONDS]]\n"
+  "                    [--warmup-dist S1,S2,...]\n"
   "                    [--price-instance-hour P] [--memory-mb M]\n"
   "                    [--no-frontier]\n"
   "       prewarm plan --config FILE [--target NAME]... [--history DURATION]\n"
@@ -135,6 +136,17 @@ static const char usage_config[] =
   "A target that cannot be read is reported with the reason, the others\n"
   "are still planned, and the exit status is 1.\n";
 
+static const char usage_warmup[] =
+  "\n"
+  "Warm-up as measured: the replay times each rise from the step that asked\n"
+  "to the step it was ready, as the daemon does, and from 5 rises covers\n"
+  "their 90th percentile (plus a step) instead of --warmup, never more.\n"
+  "  --warmup-dist S1,S2,...  the platform's warm-up varies: step t's\n"
+  "                      capacity must have been asked for the (t mod N)-th\n"
+  "                      of these N values in seconds (e.g. pod start times\n"
+  "                      seen, in the order seen); --warmup stays the bound\n"
+  "                      on the lead time\n";
+
 static const char usage_hybrid[] =
   "\n"
   "--platform hybrid: pods (planned as kubernetes) whose overflow, the load\n"
@@ -146,9 +158,41 @@ static const char usage_hybrid[] =
 
 static void print_usage(void) {
   fputs(usage, stdout);
+  fputs(usage_warmup, stdout);
   fputs(usage_hybrid, stdout);
   fputs(usage_frontier, stdout);
   fputs(usage_config, stdout);
+}
+
+/* --warmup-dist S1,S2,...: the platform's warm-ups in seconds, kept in
+ * seconds until the step is known (converted in parse_args()). */
+static int64_t ms_of(double seconds);
+static void json_num(double v);
+static int warmup_dist(struct ctl_plan_opts *o, const char *arg) {
+  char buf[32];
+  size_t n = 0;
+  const char *p = arg;
+  while(*p) {
+    size_t len = strcspn(p, ",");
+    double v;
+    if(len == 0 || len >= sizeof(buf) || n == CTL_PLAN_WARMUP_SEQ)
+      return ctl_cli_fail("plan", "--warmup-dist: at most %d warm-ups in "
+                          "seconds, separated by commas", CTL_PLAN_WARMUP_SEQ);
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    if(ctl_cli_double(buf, 0, 86400, 1, &v))
+      return ctl_cli_fail("plan", "--warmup-dist: '%s' is not a number of "
+                          "seconds from 0 to 86400", buf);
+    o->warmup_dist_s[n++] = v;
+    p += len;
+    if(*p == ',' && !*++p)
+      return ctl_cli_fail("plan", "--warmup-dist: a value is missing after "
+                          "the last comma");
+  }
+  if(n == 0)
+    return ctl_cli_fail("plan", "--warmup-dist: no value");
+  o->nwarmup_seq = n;
+  return 0;
 }
 
 static int num(const char *opt, const char *v, double lo, double hi,
@@ -262,6 +306,7 @@ static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
                           arg);
     return 0;
   case 'B': o->feedback = 1; return 0;
+  case 'V': return warmup_dist(o, arg);
   case 'W': return num("--slo-window", arg, 60, 30 * 86400.0, &o->slo_window_s);
   case 'I':
     if(ctl_cli_double(arg, 0, 1e6, 0, &o->prices.instance_hour))
@@ -353,6 +398,7 @@ static int parse_args(int argc, char **argv, struct ctl_plan_opts *o) {
     {"slo-unserved", required_argument, NULL, 'O'},
     {"slo-cold-start", required_argument, NULL, 'C'},
     {"feedback", no_argument, NULL, 'B'},
+    {"warmup-dist", required_argument, NULL, 'V'},
     {"slo-window", required_argument, NULL, 'W'},
     {"price-instance-hour", required_argument, NULL, 'I'},
     {"memory-mb", required_argument, NULL, 'Y'},
@@ -395,6 +441,9 @@ static int parse_args(int argc, char **argv, struct ctl_plan_opts *o) {
   if(o->min > o->max)
     return ctl_cli_fail("plan", "--min (%ld) is above --max (%ld)", o->min,
                         o->max);
+  for(size_t i = 0; i < o->nwarmup_seq; i++)
+    o->warmup_seq[i] = ctl_settings_steps(ms_of(o->warmup_dist_s[i]),
+                                          ms_of(o->step_s));
   return check_frontier_opts(o);
 }
 
@@ -516,6 +565,11 @@ static void plan_target(const struct ctl_plan_opts *o, struct cfg_target *c,
 static int score_all(struct ctl_plan_result *r, double *need) {
   size_t n = r->n;
   int w = r->model.warmup_steps;
+  /* With a warm-up that varies, the baselines that look ahead plan for
+   * the longest. */
+  for(size_t i = 0; i < r->model.nwarmup_seq; i++)
+    if(r->model.warmup_seq[i] > w)
+      w = r->model.warmup_seq[i];
   int period = r->period ? r->period : (int)(n / 4 > 1 ? n / 4 : 1);
   act_sim_needed(&r->model, r->load, n, need);
   for(int p = 0; p < CTL_PLAN_NPOLICIES; p++) {
@@ -617,6 +671,17 @@ void ctl_plan_print_json_fields(const struct ctl_plan_result *r) {
     first = 0;
   }
   printf("}");
+  printf(",\"warmup_measured\":{\"samples\":%ld,\"p90_s\":",
+         r->warmup_samples);
+  json_num(r->warmup_measured_s);
+  printf(",\"lead_steps\":%d", r->lead_steps);
+  if(r->model.nwarmup_seq) {
+    printf(",\"platform_warmup_steps\":[");
+    for(size_t i = 0; i < r->model.nwarmup_seq; i++)
+      printf("%s%d", i ? "," : "", r->model.warmup_seq[i]);
+    putchar(']');
+  }
+  putchar('}');
   json_feedback(r);
   if(r->frontier)
     json_frontier(r->frontier);
@@ -762,7 +827,22 @@ void ctl_plan_print_text(const struct ctl_plan_result *r) {
          r->model.warmup_steps, r->model.warmup_steps == 1 ? "" : "s");
   if(!k8s)
     printf(", keep-alive %d steps", r->model.keepalive_steps);
+  if(r->model.nwarmup_seq) {
+    int lo = r->model.warmup_seq[0], hi = lo;
+    for(size_t i = 1; i < r->model.nwarmup_seq; i++) {
+      lo = r->model.warmup_seq[i] < lo ? r->model.warmup_seq[i] : lo;
+      hi = r->model.warmup_seq[i] > hi ? r->model.warmup_seq[i] : hi;
+    }
+    printf("\n          the platform's warm-up varies: %d to %d steps "
+           "(%zu values, step t takes value t mod %zu)", lo, hi,
+           r->model.nwarmup_seq, r->model.nwarmup_seq);
+  }
   printf("\n");
+  if(r->warmup_samples > 0)
+    printf("warm-up   measured on %ld rises: 90th percentile %g s; lead "
+           "%d step%s at the end (the configured warm-up gives %d)\n",
+           r->warmup_samples, r->warmup_measured_s, r->lead_steps,
+           r->lead_steps == 1 ? "" : "s", r->model.warmup_steps + 1);
   if(r->period)
     printf("forecast  period %d%s (%s), model %s, %ld refits\n", r->period,
            r->period2 ? "+second" : "", r->period_given ? "given" : "detected",
@@ -1013,6 +1093,8 @@ int ctl_plan_replay(const struct ctl_plan_input *in,
 
   memset(r, 0, sizeof(*r));
   rp.warmup_steps = ctl_settings_steps(t->warmup_ms, t->step_ms);
+  rp.warmup_seq = in->warmup_seq;
+  rp.nwarmup_seq = in->nwarmup_seq;
   if(in->progress && n >= 20000)
     rp.progress = ctl_plan_progress;
   rc = ctl_replay_run(&rp, err, errlen);
@@ -1031,6 +1113,7 @@ int ctl_plan_replay(const struct ctl_plan_input *in,
     .platform = lambda ? ACT_LAMBDA : ACT_KUBERNETES,
     .unit = t->unit_capacity, .duration_ms = lambda ? t->duration_ms : 0,
     .step_s = step_s, .warmup_steps = rp.warmup_steps,
+    .warmup_seq = in->warmup_seq, .nwarmup_seq = in->nwarmup_seq,
     .keepalive_steps = steps_of(in->keepalive_s, step_s)};
   r->period = rp.period;
   r->period2 = rp.period2;
@@ -1050,6 +1133,9 @@ int ctl_plan_replay(const struct ctl_plan_input *in,
   r->slo_window_steps = ctl_settings_steps(t->slo_window_ms, t->step_ms);
   r->slo_moves_up = rp.stats.slo_moves_up;
   r->slo_moves_down = rp.stats.slo_moves_down;
+  r->warmup_measured_s = rp.stats.warmup_measured_s;
+  r->warmup_samples = rp.stats.warmup_samples;
+  r->lead_steps = rp.stats.lead_steps;
   r->desired[CTL_PLAN_PREDICTIVE] = rp.desired;
   /* Scored from the step after the first two seasons (half the trace when
    * no season was found or two do not fit). */
@@ -1085,7 +1171,9 @@ int ctl_plan_run(const struct ctl_plan_opts *o, const double *load,
     .labels = labels, .start_ms = 0, .step_s = o->step_s,
     .keepalive_s = o->keepalive_s, .progress = o->progress,
     .frontier = !o->no_frontier, .slo = o->hybrid ? 0 : o->slo,
-    .prices = &o->prices, .overflow = o->hybrid ? &fn : NULL};
+    .prices = &o->prices, .overflow = o->hybrid ? &fn : NULL,
+    .warmup_seq = o->nwarmup_seq ? o->warmup_seq : NULL,
+    .nwarmup_seq = o->nwarmup_seq};
   return ctl_plan_replay(&in, r, err, errlen);
 }
 

@@ -51,6 +51,10 @@ struct ctl_plan_result {
   int slo_cold_start;          /* the objective is on cold starts */
   int slo_window_steps;
   long slo_moves_up, slo_moves_down;
+  /* Measured warm-up in the predictive replay (NAN: none timed). */
+  double warmup_measured_s;
+  long warmup_samples;
+  int lead_steps;              /* the lead time at the end */
   int have[CTL_PLAN_NPOLICIES];
   double *desired[CTL_PLAN_NPOLICIES];
   double *ready[CTL_PLAN_NPOLICIES];
@@ -59,6 +63,9 @@ struct ctl_plan_result {
   struct ctl_frontier *frontier;  /* NULL unless asked (ctl_plan_input) */
   struct ctl_hybrid *hybrid;   /* NULL unless a function tier was given */
 };
+
+/* The most values --warmup-dist takes. */
+#define CTL_PLAN_WARMUP_SEQ 1024
 
 /* What a plan is asked to do (the command's options). */
 struct ctl_plan_opts {
@@ -76,6 +83,9 @@ struct ctl_plan_opts {
   int feedback;              /* --feedback: replay with SLO feedback
                               * toward slo */
   double slo_window_s;       /* its window */
+  double warmup_dist_s[CTL_PLAN_WARMUP_SEQ];  /* --warmup-dist */
+  int warmup_seq[CTL_PLAN_WARMUP_SEQ];  /* the same in steps */
+  size_t nwarmup_seq;
   int hybrid;                /* --platform hybrid: platform is the
                               * container tier (Kubernetes) */
   struct ctl_frontier_prices prices;
@@ -101,6 +111,10 @@ struct ctl_plan_input {
                               * curve (ctl_frontier.h) into r->frontier */
   double slo;                /* with frontier: the loss to recommend for */
   const struct ctl_frontier_prices *prices;  /* NULL: the defaults */
+  const int *warmup_seq;     /* the platform's warm-up varies: step t's is
+                              * warmup_seq[t % n] steps (act_sim_model);
+                              * NULL: the target's warm-up throughout */
+  size_t nwarmup_seq;
   const struct ctl_hybrid_fn *overflow;  /* a function tier the
                               * containers overflow to (ctl_hybrid.h);
                               * NULL: none */

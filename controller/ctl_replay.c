@@ -48,7 +48,8 @@ int ctl_replay_run(struct ctl_replay *r, char *err, size_t errlen) {
   /* The seam: the trace from start_ms, the platform model. */
   rc = tel_csv_new(r->load, r->n, r->start_ms, step_ms, &src);
   if(rc == 0)
-    rc = act_sim_new(r->warmup_steps, &act);
+    rc = act_sim_new_seq(r->warmup_steps, r->warmup_seq, r->nwarmup_seq,
+                         &act);
   if(rc) {
     tel_source_free(&src);
     return rc;

@@ -28,6 +28,9 @@ struct ctl_replay {
   const struct cfg_target *target;  /* the settings, as configured
                                      * (ctl_settings_target()); borrowed */
   int warmup_steps;         /* of the sim actuator */
+  const int *warmup_seq;    /* a warm-up that varies (act_sim_new_seq()),
+                             * or NULL; borrowed */
+  size_t nwarmup_seq;
   void (*progress)(void *arg, size_t done, size_t total);
   void *progress_arg;
   /* Out: arrays of n the caller frees with ctl_replay_cleanup(). */

@@ -234,3 +234,27 @@ check "feedback: the text shows the course" grep -q "^slo feedback: objective 0.
 expect_fail "feedback is not for a hybrid" "--feedback does not apply to --platform hybrid" \
   --trace "$T/trace.csv" --step 300 --platform hybrid --unit-capacity 400 \
   --warmup 600 --duration-ms 100 --slo-cold-start 0.01 --feedback
+
+# Measured warm-up (issue #14): the replay times its rises; with a
+# platform faster than --warmup says, the lead time shrinks to what was
+# measured, never past the bound.
+"$P" plan --trace "$T/trace.csv" --step 300 --platform kubernetes \
+  --unit-capacity 400 --warmup 3000 --warmup-dist 300,300,600,300 \
+  --no-frontier --format json >"$T/wd.json" 2>"$T/err"
+check "warm-up varies: plan runs" [ $? -eq 0 ]
+check "warm-up varies: measured on the rises, the lead follows it" py '
+import json, sys
+w = json.load(open(sys.argv[1]))["warmup_measured"]
+assert w["platform_warmup_steps"] == [1, 1, 2, 1], w
+assert w["samples"] >= 5 and 300 <= w["p90_s"] <= 600, w
+assert 2 <= w["lead_steps"] <= 3, w
+' "$T/wd.json"
+"$P" plan --trace "$T/trace.csv" $K8S --no-frontier --format json \
+  >"$T/wf.json" 2>"$T/err"
+check "fixed warm-up: the lead is the configured one" py '
+import json, sys
+w = json.load(open(sys.argv[1]))["warmup_measured"]
+assert w["lead_steps"] == 3 and "platform_warmup_steps" not in w, w
+' "$T/wf.json"
+expect_fail "warm-up list: a bad value" "--warmup-dist: 'x' is not a number" \
+  --trace "$T/trace.csv" $K8S --warmup-dist 60,x

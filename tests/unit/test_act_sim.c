@@ -132,6 +132,38 @@ static void sim_actuator_follows_warmup(void **state) {
   assert_int_equal(act_sim_new(-1, &a), PW_EINVAL);
 }
 
+/* A warm-up that varies: step t's capacity must have been asked for
+ * seq[t % 3] steps; the scoring and the actuator agree step by step. */
+static void varying_warmup_by_hand(void **state) {
+  (void)state;
+  static const int seq[3] = {0, 2, 1};
+  struct act_sim_model m = {.platform = ACT_KUBERNETES, .unit = 10,
+                            .step_s = 60, .warmup_steps = 1,
+                            .warmup_seq = seq, .nwarmup_seq = 3};
+  double load[7] = {10, 30, 30, 30, 50, 50, 50};
+  double desired[7] = {1, 3, 3, 3, 5, 5, 5};
+  double ready[7], lost[7];
+  struct act_sim_score s;
+  ASSERT_OK(act_sim_score(&m, load, desired, 7, 0, ready, lost, &s));
+  /* w: 0 2 1 0 2 1 0 */
+  double want_ready[7] = {1, 1, 3, 3, 3, 5, 5};
+  double want_lost[7] = {0, 20, 0, 0, 20, 0, 0};
+  for(int t = 0; t < 7; t++) {
+    ASSERT_NEAR(ready[t], want_ready[t], 0);
+    ASSERT_NEAR(lost[t], want_lost[t], 0);
+  }
+  struct act *a = NULL;
+  struct act_capacity c;
+  ASSERT_OK(act_sim_new_seq(1, seq, 3, &a));
+  for(int t = 0; t < 7; t++) {
+    ASSERT_OK(act_set(a, (long)desired[t], &c));
+    assert_int_equal(c.ready, (long)want_ready[t]);
+  }
+  act_free(&a);
+  static const int bad[1] = {-1};
+  assert_int_equal(act_sim_new_seq(1, bad, 1, &a), PW_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(kubernetes_by_hand),
@@ -139,6 +171,7 @@ int main(void) {
     cmocka_unit_test(overflow_by_hand),
     cmocka_unit_test(baselines_by_hand),
     cmocka_unit_test(sim_actuator_follows_warmup),
+    cmocka_unit_test(varying_warmup_by_hand),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
