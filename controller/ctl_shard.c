@@ -574,6 +574,20 @@ void ctl_shard_stop(struct ctl_shard **sp) {
   *sp = NULL;
 }
 
+void ctl_shard_abandon(struct ctl_shard **sp) {
+  struct ctl_shard *s = *sp;
+  if(!s)
+    return;
+  if(s->running) {
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thread, NULL);
+  }
+  destroy(s);
+  *sp = NULL;
+}
+
 static int dns_label(const char *p) {
   size_t n = strlen(p);
   if(n == 0 || n > 63 || p[0] == '-' || p[n - 1] == '-')

@@ -62,6 +62,10 @@ int ctl_shard_start(const struct ctl_shard_cfg *cfg, struct ctl_shard **out,
  * them to expire.  Call it once no target is stepping.  NULL-safe. */
 void ctl_shard_stop(struct ctl_shard **sp);
 
+/* Stops the thread and releases nothing, as a replica that dies does
+ * (the tests and the benchmark).  NULL-safe. */
+void ctl_shard_abandon(struct ctl_shard **sp);
+
 /* N. */
 long ctl_shard_count(const struct ctl_shard *s);
 
