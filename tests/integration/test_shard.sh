@@ -158,6 +158,15 @@ both = [k for k, v in last.items() if len(v) > 1]
 assert not both, both[:5]
 assert len(last) == 1012, len(last)
 PY' "$P" "$T" "$PY"
+before=$(owned "$PA")
+kill -HUP "$A"
+reloaded() {
+  curl -s "http://127.0.0.1:$PA/metrics" |
+    grep -q '^prewarm_config_reloads_total{result="ok"} 1$'
+}
+for _ in $(seq 1 50); do reloaded && break; sleep 0.1; done
+check "SIGHUP: A reloads and keeps its shards and their Leases" \
+  sh -c "[ '$(reloaded && echo y)' = y ] && [ \"\$1\" = '$before' ]" - "$(owned "$PA")"
 kill -KILL "$C"   # no release: its shards expire
 t_kill=$("$PY" -c 'import time; print(time.time())')
 check "C gone: A and B take its shards, 6 each" settle 6 "$PA" "$PB"
