@@ -219,6 +219,7 @@ PREWARM_DATA ?= ../shared/data
 AMZN := $(PREWARM_DATA)/nab/Twitter_volume_AMZN.csv
 bench: $(BIN) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
+	@BENCH=$(BUILD)/bench/bench_shard sh bench/bench_shard.sh
 	@if [ -f $(AMZN) ] && /usr/bin/python3 -c 'import numpy' 2>/dev/null; \
 	then echo "== what simple predictors reach on AMZN (bench/plan_bound.py)"; \
 	  /usr/bin/python3 bench/plan_bound.py $(AMZN) 300 10 300 288; \

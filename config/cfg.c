@@ -62,6 +62,7 @@ static const struct field global_fields[] = {
   {"store", F_SECTION, 0, 0, 0, 0, NULL},         /* a section: see below */
   {"remote_write", F_SECTION, 0, 0, 0, 0, NULL},  /* a section */
   {"leader_election", F_SECTION, 0, 0, 0, 0, NULL},
+  {"sharding", F_SECTION, 0, 0, 0, 0, NULL},
   {"decision_log", F_SECTION, 0, 0, 0, 0, NULL},
   {"targets", F_SECTION, 0, 0, 0, 1, NULL},       /* a section */
 };
@@ -841,6 +842,59 @@ static void read_targets(struct ctx *c, const struct pw_yaml *l,
   pw_free(r);
 }
 
+/* sharding: {shards, lease_prefix, ...}; the timings as leader
+ * election's, and the two are exclusive (each shard's Lease is a leader
+ * election of its own). */
+static void read_sharding(struct ctx *c, const struct pw_yaml *root,
+                          struct cfg *g) {
+  static const struct field sh_fields[] = {
+    {"shards", F_LONG, G_OFF(shards), 1, 4096, 1, NULL},
+    {"lease_prefix", F_STR, G_OFF(sh_prefix), 0, 0, 1, NULL},
+    {"namespace", F_STR, G_OFF(sh_namespace), 0, 0, 0, NULL},
+    {"identity_env", F_STR, G_OFF(sh_identity_env), 0, 0, 0, NULL},
+    {"kubeconfig", F_STR, G_OFF(sh_kubeconfig), 0, 0, 0, NULL},
+    {"lease_duration", F_DUR, G_OFF(sh_duration_ms), 2000, 3600000, 0, NULL},
+    {"renew_deadline", F_DUR, G_OFF(sh_renew_ms), 1000, 3600000, 0, NULL},
+    {"retry_period", F_DUR, G_OFF(sh_retry_ms), 100, 3600000, 0, NULL}};
+  const struct pw_yaml *sh = pw_yaml_get(root, "sharding");
+  g->sh_duration_ms = 15000;
+  g->sh_renew_ms = 10000;
+  g->sh_retry_ms = 2000;
+  if(!sh)
+    return;
+  apply(c, sh, "sharding", sh_fields, N(sh_fields), g);
+  if(!(g->sh_duration_ms > g->sh_renew_ms &&
+       g->sh_renew_ms * 10 > g->sh_retry_ms * 12) ||
+     g->sh_duration_ms % 1000)
+    emit(c, sh, "sharding", "needs lease_duration > renew_deadline > 1.2 x "
+         "retry_period (client-go's rule), the duration in whole seconds");
+  /* "<prefix>-<shard>" and "<prefix>-member-<identity>" are Lease names:
+   * DNS-1123 subdomains of at most 253 characters. */
+  const char *p = g->sh_prefix;
+  size_t n = p ? strlen(p) : 0;
+  int ok = n > 0 && n <= 180 && p[0] != '-' && p[0] != '.' &&
+           p[n - 1] != '-' && p[n - 1] != '.';
+  for(size_t i = 0; ok && i < n; i++)
+    ok = (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') ||
+         p[i] == '-' || p[i] == '.';
+  if(p && !ok)
+    emit(c, pw_yaml_get(sh, "lease_prefix"), "sharding.lease_prefix",
+         "must be lower-case letters, digits, '-' and '.', start and end "
+         "with a letter or digit, at most 180 characters (a Lease name)");
+  if(pw_yaml_get(root, "leader_election"))
+    emit(c, sh, "sharding", "cannot be combined with leader_election: each "
+         "shard's Lease elects its own owner");
+}
+
+long cfg_shard_of(const char *name, long shards) {
+  uint64_t h = 14695981039346656037u;
+  for(const unsigned char *s = (const unsigned char *)name; *s; s++) {
+    h ^= *s;
+    h *= 1099511628211u;
+  }
+  return (long)(h % (uint64_t)shards);
+}
+
 static void read_global(struct ctx *c, const struct pw_yaml *root,
                         struct cfg *g) {
   static const struct field store_fields[] = {
@@ -884,6 +938,7 @@ static void read_global(struct ctx *c, const struct pw_yaml *root,
            "renew_deadline > 1.2 x retry_period (client-go's rule), the "
            "duration in whole seconds");
   }
+  read_sharding(c, root, g);
   struct sockaddr_storage ss;
   int v6;
   if(g->listen && cfg_listen_parse(g->listen, &ss, &v6))
@@ -1043,6 +1098,10 @@ void cfg_free(struct cfg **cp) {
   pw_free(g->le_namespace);
   pw_free(g->le_identity_env);
   pw_free(g->le_kubeconfig);
+  pw_free(g->sh_prefix);
+  pw_free(g->sh_namespace);
+  pw_free(g->sh_identity_env);
+  pw_free(g->sh_kubeconfig);
   pw_free(g);
   *cp = NULL;
 }

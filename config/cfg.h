@@ -105,6 +105,12 @@ struct cfg {
   /* leader election (le_name NULL: none) */
   char *le_name, *le_namespace, *le_identity_env, *le_kubeconfig;
   int64_t le_duration_ms, le_renew_ms, le_retry_ms;
+  /* sharding (shards 0: none): a target belongs to shard
+   * cfg_shard_of(name, shards), owned through the Lease
+   * "<sh_prefix>-<shard>" (ctl_shard.h) */
+  long shards;
+  char *sh_prefix, *sh_namespace, *sh_identity_env, *sh_kubeconfig;
+  int64_t sh_duration_ms, sh_renew_ms, sh_retry_ms;
   struct cfg_target *targets;
   size_t ntargets;
 };
@@ -158,5 +164,12 @@ int cfg_duration_ms(const char *s, int64_t *out) PW_WUR;
  */
 int cfg_listen_parse(const char *s, struct sockaddr_storage *ss, int *v6)
   PW_WUR;
+
+/*
+ * The shard of a target: FNV-1a (64-bit) of its name's bytes, modulo
+ * shards (> 0).  Documented in README.md so that an operator can predict
+ * it; never change it (every replica must agree, across versions too).
+ */
+long cfg_shard_of(const char *name, long shards);
 
 #endif

@@ -113,10 +113,13 @@ static unsigned api(struct ctl_daemon *d, const char *url,
   int64_t now = atomic_load(&d->now_ms);
   if(*name == '\0') {
     pw_buf_adds(b, "{\"targets\":[");
-    for(size_t i = 0; i < d->n; i++) {
+    for(size_t i = 0, first = 1; i < d->n; i++) {
       struct ctl_unit *u = d->units[i];
-      if(i)
+      if(!u)
+        continue;  /* another replica's shard */
+      if(!first)
         pw_buf_adds(b, ",");
+      first = 0;
       target_json(u, ctl_unit_snap_lock(u), now, b, 0);
       ctl_unit_snap_unlock(u);
     }
@@ -131,6 +134,8 @@ static unsigned api(struct ctl_daemon *d, const char *url,
     return 0;
   for(size_t i = 0; i < d->n; i++) {
     struct ctl_unit *u = d->units[i];
+    if(!u)
+      continue;
     if(strlen(u->c->name) != len || strncmp(u->c->name, name + 1, len) != 0)
       continue;
     const struct ctl_snap *z = ctl_unit_snap_lock(u);
@@ -151,9 +156,12 @@ static unsigned api(struct ctl_daemon *d, const char *url,
  * lists, about 20 bytes a target where /api/v1/targets is 220. */
 static unsigned names(struct ctl_daemon *d, struct pw_buf *b) {
   pw_buf_adds(b, "{\"names\":[");
-  for(size_t i = 0; i < d->n; i++) {
-    if(i)
+  for(size_t i = 0, first = 1; i < d->n; i++) {
+    if(!d->units[i])
+      continue;
+    if(!first)
       pw_buf_adds(b, ",");
+    first = 0;
     pw_buf_add_json(b, d->units[i]->c->name);
   }
   pw_buf_adds(b, "]}\n");
@@ -198,11 +206,14 @@ static unsigned healthz(struct ctl_daemon *d, struct pw_buf *body) {
 /* Ready: every target's decisions are current, i.e. its source has
  * answered and it is not stale (no new data for CTL_STALE_STEPS steps). */
 static unsigned readyz(struct ctl_daemon *d, struct pw_buf *body) {
-  size_t answered = 0, stale = 0;
+  size_t answered = 0, stale = 0, built = 0;
   const char *first = NULL;
   int64_t now = atomic_load(&d->now_ms);
   for(size_t i = 0; i < d->n; i++) {
     struct ctl_unit *u = d->units[i];
+    if(!u)
+      continue;  /* with sharding: not this replica's */
+    built++;
     const struct ctl_snap *z = ctl_unit_snap_lock(u);
     int a = z->answered, s = ctl_snap_stale(z, u->feed.lag_ms, now);
     ctl_unit_snap_unlock(u);
@@ -210,17 +221,34 @@ static unsigned readyz(struct ctl_daemon *d, struct pw_buf *body) {
     if(a && s && !stale++)
       first = u->c->name;
   }
-  unsigned status = answered == d->n && stale == 0 ? 200 : 503;
+  unsigned status = answered == built && stale == 0 ? 200 : 503;
   int rc = pw_buf_printf(body, "%zu of %zu sources answered; %zu stale "
-                         "(no new data for %d steps)%s%s\n", answered, d->n,
+                         "(no new data for %d steps)%s%s\n", answered, built,
                          stale, CTL_STALE_STEPS, first ? ", first: " : "",
                          first ? first : "");
   return rc ? 500 : status;
 }
 
+/* Under the units' read lock: with sharding, the loop thread puts units
+ * in and takes them out (memory only) under its write lock. */
+static unsigned get_locked(struct ctl_daemon *d, const char *url,
+                           struct pw_buf *body, const char **content_type);
+
 unsigned ctl_daemon_get(void *ud, const char *url, struct pw_buf *body,
                         const char **content_type) {
   struct ctl_daemon *d = ud;
+  pthread_rwlock_rdlock(&d->units_mu);
+  unsigned st = get_locked(d, url, body, content_type);
+  pthread_rwlock_unlock(&d->units_mu);
+  return st;
+}
+
+static unsigned get_locked(struct ctl_daemon *d, const char *url,
+                           struct pw_buf *body, const char **content_type) {
+  if(strcmp(url, "/api/v1/shards") == 0) {
+    *content_type = "application/json";
+    return ctl_daemon_shards_json(d, body);
+  }
   if(strcmp(url, "/metrics") == 0) {
     *content_type = "text/plain; version=0.0.4; charset=utf-8";
     return ctl_metrics_render(d, body) ? 500 : 200;

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../common/pw_alloc.h"
+#include "../common/pw_clock.h"
 #include "../common/pw_log.h"
 #include "ctl_build.h"
 #include "ctl_daemon_int.h"
@@ -281,6 +283,290 @@ static long same_target(const struct ctl_daemon *prev, int dry_run,
   return -1;
 }
 
+/* ---- sharding ---- */
+
+/* The fence, asked by a unit right before it actuates. */
+static int fence(void *ud, const struct ctl_unit *u) {
+  struct ctl_daemon *d = ud;
+  size_t i = (size_t)(u->c - d->cfg->targets);
+  return d->shards && ctl_shard_held(d->shards, d->shard_of[i]);
+}
+
+static int same_str(const char *a, const char *b) {
+  return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static int same_sharding(const struct cfg *a, const struct cfg *b) {
+  return a->shards == b->shards && same_str(a->sh_prefix, b->sh_prefix) &&
+         same_str(a->sh_namespace, b->sh_namespace) &&
+         same_str(a->sh_identity_env, b->sh_identity_env) &&
+         same_str(a->sh_kubeconfig, b->sh_kubeconfig) &&
+         a->sh_duration_ms == b->sh_duration_ms &&
+         a->sh_renew_ms == b->sh_renew_ms && a->sh_retry_ms == b->sh_retry_ms;
+}
+
+/* The shard table, and the Lease manager (a reload's adoption takes
+ * prev's over instead). */
+static int shards_init(struct ctl_daemon *d, const struct ctl_daemon *prev,
+                       char *err, size_t errlen) {
+  const struct cfg *c = d->cfg;
+  if(prev && (!prev->shard_of || !same_sharding(prev->cfg, c))) {
+    snprintf(err, errlen, "sharding: a change applies at the next start "
+             "only (the shards' Leases and targets would move); the reload "
+             "is refused");
+    return PW_EINVAL;
+  }
+  size_t nt = c->ntargets ? c->ntargets : 1;
+  d->shard_of = pw_calloc(nt, sizeof(*d->shard_of));
+  d->shard_warned = pw_calloc(nt, 1);
+  d->shard_units = pw_calloc((size_t)c->shards, sizeof(*d->shard_units));
+  d->shard_held = pw_calloc((size_t)c->shards, 1);
+  if(!d->shard_of || !d->shard_warned || !d->shard_units || !d->shard_held)
+    return PW_ENOMEM;
+  for(size_t i = 0; i < c->ntargets; i++)
+    d->shard_of[i] = cfg_shard_of(c->targets[i].name, c->shards);
+  if(prev)
+    return 0;
+  char host[256] = "";
+  const char *id = getenv(c->sh_identity_env ? c->sh_identity_env
+                                             : "POD_NAME");
+  if(!id || !*id) {
+    if(gethostname(host, sizeof(host) - 1) != 0 || !host[0]) {
+      snprintf(err, errlen, "sharding: no identity (set POD_NAME)");
+      return PW_EINVAL;
+    }
+    id = host;
+  }
+  struct ctl_shard_cfg sc = {c->shards, c->sh_prefix, c->sh_namespace, id,
+                             c->sh_duration_ms, c->sh_renew_ms,
+                             c->sh_retry_ms, c->sh_kubeconfig, NULL};
+  return ctl_shard_start(&sc, &d->shards, err, errlen);
+}
+
+/* Builds target i for a shard just taken, with its history: from the
+ * store when there is one, else the feed's first read covers the
+ * history from the source (as at start). */
+static int shard_build(struct ctl_daemon *d, size_t i, int64_t now_ms,
+                       struct ctl_unit **out, int *loaded) {
+  char err[512] = "";
+  const struct cfg_target *c = &d->cfg->targets[i];
+  double phase = (double)i / (double)d->cfg->ntargets;
+  int rc = ctl_build_unit(c, &d->benv, now_ms, phase, 0, out, err,
+                          sizeof(err));
+  if(rc) {
+    if(!d->shard_warned[i]++)
+      pw_logf(PW_LOG_WARN, PW_LF(PW_LF_STR("target", c->name),
+                                 PW_LF_STR("error", err)),
+              "sharding: cannot build the target of a shard taken over; "
+              "it is not acted on");
+    return rc;
+  }
+  d->shard_warned[i] = 0;
+  (*out)->fence = fence;
+  (*out)->fence_ud = d;
+  *loaded = 0;
+  if(d->store) {
+    /* The store's thread may be writing: its lock, for the read. */
+    pw_log_target(c->name);
+    pthread_mutex_lock(&d->store_mu);
+    resume_history(d, *out, now_ms);
+    pthread_mutex_unlock(&d->store_mu);
+    pw_log_target(NULL);
+    *loaded = 1;
+  }
+  return 0;
+}
+
+/* Before each tick: builds the targets of the shards held and frees
+ * those of the shards not held (once their step is over), then says
+ * which shards are idle so that the ones being given up are released. */
+static void shards_reconcile(struct ctl_daemon *d, int64_t now_ms) {
+  long ns = d->cfg->shards, built = 0, failed = 0, loads = 0, freed = 0;
+  double t0 = pw_clock_mono_ms();
+  for(long k = 0; k < ns; k++) {
+    d->shard_held[k] = (char)ctl_shard_held(d->shards, k);
+    d->shard_units[k] = 0;
+  }
+  for(size_t i = 0; i < d->n; i++) {
+    long k = d->shard_of[i];
+    struct ctl_unit *u = d->units[i];
+    int loaded = 0;
+    if(d->shard_held[k] && !u) {
+      if(shard_build(d, i, now_ms, &u, &loaded)) {
+        failed++;
+        continue;
+      }
+      pthread_rwlock_wrlock(&d->units_mu);
+      d->units[i] = u;
+      pthread_rwlock_unlock(&d->units_mu);
+      built++;
+      loads += loaded;
+    } else if(!d->shard_held[k] && u && !ctl_loop_busy(d->loop, u)) {
+      pthread_rwlock_wrlock(&d->units_mu);
+      d->units[i] = NULL;
+      pthread_rwlock_unlock(&d->units_mu);
+      ctl_unit_free(&u);
+      freed++;
+    }
+    if(d->units[i])
+      d->shard_units[k]++;
+  }
+  for(long k = 0; k < ns; k++)
+    ctl_shard_set_idle(d->shards, k, d->shard_units[k] == 0);
+  if(!built && !freed && !failed)
+    return;
+  double s = (pw_clock_mono_ms() - t0) / 1000;
+  pthread_mutex_lock(&d->mu);
+  d->shard_builds += built;
+  d->shard_build_failures += failed;
+  d->shard_history_loads += loads;
+  d->shard_frees += freed;
+  d->shard_rebuild_s += s;
+  pthread_mutex_unlock(&d->mu);
+  pw_logf(PW_LOG_INFO,
+          PW_LF(PW_LF_NUM("built", built), PW_LF_NUM("freed", freed),
+                PW_LF_NUM("failed", failed),
+                PW_LF_NUM("history_from_store", loads),
+                PW_LF_NUM("seconds", s)),
+          "sharding: targets taken over or given up");
+}
+
+/* A label value as the exposition format wants it. */
+static void label_value(struct pw_buf *b, const char *s) {
+  for(; *s; s++) {
+    if(*s == '\\' || *s == '"')
+      pw_buf_addf(b, "\\%c", *s);
+    else if(*s == '\n')
+      pw_buf_adds(b, "\\n");
+    else
+      pw_buf_addf(b, "%c", *s);
+  }
+}
+
+static void family_head(struct pw_buf *b, const char *name,
+                        const char *type, const char *help) {
+  pw_buf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+int ctl_daemon_shard_metrics(struct ctl_daemon *d, struct pw_buf *b) {
+  struct ctl_shard_view v;
+  int rc = ctl_shard_view(d->shards, &v);
+  if(rc)
+    return rc;
+  long *targets = pw_calloc((size_t)v.shards, sizeof(*targets));
+  if(!targets) {
+    ctl_shard_view_cleanup(&v);
+    return PW_ENOMEM;
+  }
+  for(size_t i = 0; i < d->n; i++)
+    if(d->units[i])
+      targets[d->shard_of[i]]++;
+  family_head(b, "prewarm_shard_owned", "gauge", "1 when this replica holds "
+              "the shard's Lease (renewed within the renew deadline) and "
+              "acts on its targets.");
+  for(long k = 0; k < v.shards; k++)
+    pw_buf_addf(b, "prewarm_shard_owned{shard=\"%ld\"} %d\n", k,
+                v.rows[k].held);
+  family_head(b, "prewarm_shard_targets", "gauge", "Targets of the shard "
+              "this replica has built (reads, forecasts and actuates).");
+  for(long k = 0; k < v.shards; k++)
+    pw_buf_addf(b, "prewarm_shard_targets{shard=\"%ld\"} %ld\n", k,
+                targets[k]);
+  family_head(b, "prewarm_shard_holder_info", "gauge", "The replica holding "
+              "each shard's Lease, as last read (where to find the "
+              "others' targets).");
+  for(long k = 0; k < v.shards; k++) {
+    if(!v.rows[k].holder[0])
+      continue;
+    pw_buf_addf(b, "prewarm_shard_holder_info{shard=\"%ld\",lease=\"",
+                k);
+    label_value(b, v.prefix);
+    pw_buf_addf(b, "-%ld\",holder=\"", k);
+    label_value(b, v.rows[k].holder);
+    pw_buf_adds(b, "\"} 1\n");
+  }
+  family_head(b, "prewarm_shard_live_replicas", "gauge", "Replicas holding "
+              "or renewing a Lease within the lease duration.");
+  pw_buf_addf(b, "prewarm_shard_live_replicas %ld\n", v.live);
+  family_head(b, "prewarm_shard_fair_share", "gauge", "The most shards this "
+              "replica holds: ceil(shards / live replicas).");
+  pw_buf_addf(b, "prewarm_shard_fair_share %ld\n", v.share);
+  family_head(b, "prewarm_shard_transitions_total", "counter", "Shards "
+              "taken, given up (released) and lost (not renewed in time, "
+              "or taken by another replica).");
+  pw_buf_addf(b, "prewarm_shard_transitions_total{kind=\"acquired\"} %ld\n"
+              "prewarm_shard_transitions_total{kind=\"released\"} %ld\n"
+              "prewarm_shard_transitions_total{kind=\"lost\"} %ld\n",
+              v.acquired, v.released, v.lost);
+  family_head(b, "prewarm_shard_lease_errors_total", "counter", "Lease "
+              "requests that failed or were refused (logged with the API "
+              "server's reason).");
+  pw_buf_addf(b, "prewarm_shard_lease_errors_total %ld\n", v.errors);
+  pthread_mutex_lock(&d->mu);
+  long built = d->shard_builds, bad = d->shard_build_failures;
+  long loads = d->shard_history_loads, freed = d->shard_frees;
+  double secs = d->shard_rebuild_s;
+  pthread_mutex_unlock(&d->mu);
+  family_head(b, "prewarm_shard_rebuilds_total", "counter", "Targets built "
+              "on taking a shard over (result ok or error), and freed on "
+              "giving one up.");
+  pw_buf_addf(b, "prewarm_shard_rebuilds_total{result=\"ok\"} %ld\n"
+              "prewarm_shard_rebuilds_total{result=\"error\"} %ld\n"
+              "prewarm_shard_rebuilds_total{result=\"freed\"} %ld\n",
+              built, bad, freed);
+  family_head(b, "prewarm_shard_history_loads_total", "counter", "Targets "
+              "whose history came from the store on a takeover.");
+  pw_buf_addf(b, "prewarm_shard_history_loads_total %ld\n", loads);
+  family_head(b, "prewarm_shard_rebuild_seconds_total", "counter", "Time the "
+              "loop thread spent building and freeing targets on shard "
+              "moves.");
+  pw_buf_addf(b, "prewarm_shard_rebuild_seconds_total %.6f\n", secs);
+  pw_free(targets);
+  ctl_shard_view_cleanup(&v);
+  return pw_buf_error(b) ? PW_ETOOBIG : 0;
+}
+
+unsigned ctl_daemon_shards_json(struct ctl_daemon *d, struct pw_buf *b) {
+  struct ctl_shard_view v;
+  if(!d->shards) {
+    pw_buf_adds(b, "{\"sharding\":false}\n");
+    return pw_buf_error(b) ? 500 : 200;
+  }
+  if(ctl_shard_view(d->shards, &v))
+    return 500;
+  pw_buf_adds(b, "{\"sharding\":true,\"identity\":");
+  pw_buf_add_json(b, v.identity);
+  pw_buf_adds(b, ",\"namespace\":");
+  pw_buf_add_json(b, v.namespace_);
+  pw_buf_adds(b, ",\"lease_prefix\":");
+  pw_buf_add_json(b, v.prefix);
+  pw_buf_addf(b, ",\"shards\":%ld,\"live_replicas\":%ld,"
+              "\"fair_share\":%ld,\"leases\":[", v.shards, v.live,
+              v.share);
+  for(long k = 0; k < v.shards; k++) {
+    char lease[256];
+    snprintf(lease, sizeof(lease), "%s-%ld", v.prefix, k);
+    pw_buf_addf(b, "%s{\"shard\":%ld,\"lease\":", k ? "," : "", k);
+    pw_buf_add_json(b, lease);
+    pw_buf_adds(b, ",\"holder\":");
+    pw_buf_add_json(b, v.rows[k].holder);
+    pw_buf_addf(b, ",\"owned\":%s,\"targets\":[",
+                v.rows[k].held ? "true" : "false");
+    for(size_t i = 0, first = 1; i < d->n; i++) {
+      if(d->shard_of[i] != k || !d->units[i])
+        continue;
+      if(!first)
+        pw_buf_adds(b, ",");
+      first = 0;
+      pw_buf_add_json(b, d->units[i]->c->name);
+    }
+    pw_buf_adds(b, "]}");
+  }
+  pw_buf_adds(b, "]}\n");
+  ctl_shard_view_cleanup(&v);
+  return pw_buf_error(b) ? 500 : 200;
+}
+
 int ctl_daemon_new(struct cfg *cfg, const struct ctl_daemon_opts *o,
                    int64_t now_ms, struct tel_rw *rw,
                    struct ctl_daemon **out, char *err, size_t errlen) {
@@ -338,6 +624,7 @@ int ctl_daemon_reload(const struct ctl_daemon *prev, struct cfg *cfg,
   pthread_mutex_init(&d->dlog_mu, NULL);
   pthread_mutex_init(&d->store_mu, NULL);
   pthread_cond_init(&d->store_cv, NULL);
+  pthread_rwlock_init(&d->units_mu, NULL);
   d->cfg = cfg;
   d->rw = rw;
   d->dry_run = o->dry_run || cfg->dry_run;
@@ -367,13 +654,21 @@ int ctl_daemon_reload(const struct ctl_daemon *prev, struct cfg *cfg,
                        (int)cfg->dlog_keep, &d->dlog, err, errlen);
   if(rc == 0 && cfg->store_conninfo_env)
     rc = open_store(d, err, errlen);
+  if(rc == 0 && cfg->shards && !o->replay)
+    rc = shards_init(d, prev, err, errlen);
   struct ctl_build_env env = {&d->aws, rw, d->dry_run, 0};
+  d->benv = env;
   for(size_t i = 0; rc == 0 && i < cfg->ntargets; i++, d->n++) {
     long j = same_target(prev, d->dry_run, &cfg->targets[i], i);
     if(j >= 0) {
       d->carry[i] = (size_t)j + 1;
       d->uses_rw |= cfg->targets[i].source == CFG_SRC_REMOTE_WRITE;
       continue;  /* taken over by ctl_daemon_adopt() */
+    }
+    if(d->shard_of) {
+      /* Built when this replica holds the target's shard. */
+      d->uses_rw |= cfg->targets[i].source == CFG_SRC_REMOTE_WRITE;
+      continue;
     }
     /* Spread the targets' refits over the hour. */
     double phase = (double)i / (double)cfg->ntargets;
@@ -404,6 +699,8 @@ void ctl_daemon_free(struct ctl_daemon **dp) {
   if(!d)
     return;
   ctl_loop_free(&d->loop);
+  /* No step is in flight: the shards can go to the other replicas. */
+  ctl_shard_stop(&d->shards);
   if(d->store_running) {
     pthread_mutex_lock(&d->mu);
     d->store_quit = 1;
@@ -415,6 +712,10 @@ void ctl_daemon_free(struct ctl_daemon **dp) {
     ctl_unit_free(&d->units[i]);
   pw_free(d->units);
   pw_free(d->carry);
+  pw_free(d->shard_of);
+  pw_free(d->shard_units);
+  pw_free(d->shard_held);
+  pw_free(d->shard_warned);
   ctl_store_close(&d->store);
   pw_free(d->rows);
   pw_free(d->batch);
@@ -423,6 +724,7 @@ void ctl_daemon_free(struct ctl_daemon **dp) {
     pw_aws_free(&d->aws);
   cfg_free(&d->cfg);
   pthread_cond_destroy(&d->store_cv);
+  pthread_rwlock_destroy(&d->units_mu);
   pthread_mutex_destroy(&d->store_mu);
   pthread_mutex_destroy(&d->rec_mu);
   pthread_mutex_destroy(&d->dlog_mu);
@@ -478,6 +780,8 @@ int ctl_daemon_adopt(struct ctl_daemon *d, struct ctl_daemon *prev,
     prev->units[d->carry[i] - 1] = NULL;
     u->c = &d->cfg->targets[i];  /* the new file's copy of the same
                                   * settings */
+    if(u->fence)
+      u->fence_ud = d;
     d->units[i] = u;
     (*kept)++;
   }
@@ -488,6 +792,10 @@ int ctl_daemon_adopt(struct ctl_daemon *d, struct ctl_daemon *prev,
     d->aws_borrowed = 0;
   }
   carry_records(d, prev);
+  if(d->shard_of && !d->shards) {
+    d->shards = prev->shards;  /* the same Leases go on being renewed */
+    prev->shards = NULL;
+  }
   ctl_loop_carry(d->loop, &st);  /* the loop goes on: its counts too */
   return 0;
 }
@@ -510,6 +818,8 @@ const struct cfg *ctl_daemon_cfg(const struct ctl_daemon *d) {
 int ctl_daemon_tick(struct ctl_daemon *d, int64_t now_ms, int wait) {
   assert(!d->carry);  /* a reloaded daemon ticks once it has adopted */
   atomic_store(&d->now_ms, now_ms);
+  if(d->shards)
+    shards_reconcile(d, now_ms);
   int bad = ctl_loop_tick(d->loop, now_ms, wait);
   if(d->store_running) {
     pthread_mutex_lock(&d->mu);

@@ -18,6 +18,12 @@
  *   thread, and ctl_daemon_flush() at exit, take it.
  * - mu guards the reload counters and wakes the store thread; handlers
  *   take it briefly.
+ * - Sharding: units[i] is NULL while target i's shard is another
+ *   replica's.  Only the loop thread (in ctl_daemon_tick()) puts a unit
+ *   in or takes one out, under units_mu written (a pointer swap: the
+ *   build, the store's history and the free happen outside it); handlers
+ *   read under units_mu (ctl_daemon_get() takes it), the loop thread
+ *   reads without it.  The shard counters are under mu.
  */
 #ifndef CTL_DAEMON_INT_H
 #define CTL_DAEMON_INT_H
@@ -30,6 +36,8 @@
 #include "ctl_daemon.h"
 #include "ctl_dlog.h"
 #include "ctl_loop.h"
+#include "ctl_build.h"
+#include "ctl_shard.h"
 #include "ctl_store.h"
 #include "ctl_unit.h"
 
@@ -87,7 +95,28 @@ struct ctl_daemon {
   int store_running, store_quit, store_kick;
   long store_failures;
   struct ctl_store_stats store_stats;  /* under rec_mu: the last write's */
+
+  /* Sharding (cfg->shards > 0), else all NULL / 0. */
+  pthread_rwlock_t units_mu;
+  struct ctl_shard *shards;  /* owned; a reload's adoption moves it */
+  long *shard_of;            /* per target, cfg_shard_of() */
+  long *shard_units;         /* per shard, units built (loop thread) */
+  char *shard_held;          /* per shard, the loop thread's scratch */
+  unsigned char *shard_warned;  /* per target: a failed build was logged */
+  struct ctl_build_env benv; /* what a takeover's builds share */
+  int replay;
+  long shard_builds, shard_build_failures, shard_history_loads,
+       shard_frees;          /* under mu */
+  double shard_rebuild_s;    /* under mu: building units on takeovers */
 };
+
+/* With sharding: prewarm_shard_* families into b (ctl_daemon.c).  0 or
+ * PW_ENOMEM / PW_ETOOBIG. */
+int ctl_daemon_shard_metrics(struct ctl_daemon *d, struct pw_buf *b) PW_WUR;
+
+/* /api/v1/shards: this replica's shards, their targets, and every
+ * shard's holder (where to find the others).  An HTTP status. */
+unsigned ctl_daemon_shards_json(struct ctl_daemon *d, struct pw_buf *b);
 
 /* /metrics into b (ctl_metrics.c).  0 or PW_ENOMEM / PW_ETOOBIG. */
 int ctl_metrics_render(struct ctl_daemon *d, struct pw_buf *b) PW_WUR;

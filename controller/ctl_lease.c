@@ -29,7 +29,7 @@ struct ctl_lease {
   uint64_t rng;
 };
 
-static void micro_now(char *buf, size_t len) {
+void ctl_lease_micro_now(char *buf, size_t len) {
   struct timespec ts;
   struct tm tm;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -66,7 +66,7 @@ static void path_of(const struct ctl_lease *l, char *buf, size_t len,
 
 static int create(struct ctl_lease *l) {
   char now[64], path[600];
-  micro_now(now, sizeof(now));
+  ctl_lease_micro_now(now, sizeof(now));
   cJSON *o = cJSON_CreateObject(), *md, *sp;
   cJSON_AddStringToObject(o, "apiVersion", "coordination.k8s.io/v1");
   cJSON_AddStringToObject(o, "kind", "Lease");
@@ -96,7 +96,7 @@ static int create(struct ctl_lease *l) {
 static int update(struct ctl_lease *l, cJSON *o, int mine) {
   char now[64], path[600];
   cJSON *sp = cJSON_GetObjectItemCaseSensitive(o, "spec");
-  micro_now(now, sizeof(now));
+  ctl_lease_micro_now(now, sizeof(now));
   if(!cJSON_IsObject(sp))
     sp = cJSON_AddObjectToObject(o, "spec");
   if(!mine) {
@@ -244,7 +244,7 @@ static void release(struct ctl_lease *l) {
   if(cJSON_IsObject(sp) &&
      strcmp(str_of(sp, "holderIdentity"), l->identity) == 0) {
     char now[64];
-    micro_now(now, sizeof(now));
+    ctl_lease_micro_now(now, sizeof(now));
     set_str(sp, "holderIdentity", "");
     set_num(sp, "leaseDurationSeconds", 1);
     set_str(sp, "renewTime", now);

@@ -50,4 +50,9 @@ long ctl_lease_transitions(struct ctl_lease *l);
  * need not wait for it to expire.  NULL-safe. */
 void ctl_lease_stop(struct ctl_lease **lp);
 
+/* Now as a MicroTime ("2006-01-02T15:04:05.000000Z", UTC, six
+ * fractional digits, as the API server requires) into buf (>= 32 bytes).
+ * Thread-safe; shared with ctl_shard. */
+void ctl_lease_micro_now(char *buf, size_t len);
+
 #endif

@@ -189,6 +189,8 @@ int ctl_loop_tick(struct ctl_loop *l, int64_t now_ms, int wait) {
   l->st.last_tick_mono_ms = l->gen_t0;
   for(size_t i = 0; i < l->n; i++) {
     struct ctl_unit *u = l->units[i];
+    if(!u)
+      continue;  /* not built (sharding: another replica's) */
     if(u->busy) {
       /* Its last step still runs (a slow source or actuator): it alone
        * waits; the others go on. */
@@ -213,7 +215,7 @@ int ctl_loop_tick(struct ctl_loop *l, int64_t now_ms, int wait) {
     /* No workers: step every unit here, in order (a replay). */
     for(size_t i = 0; i < l->n; i++) {
       struct ctl_unit *u = l->units[i];
-      if(u->due_gen != gen || !u->busy)
+      if(!u || u->due_gen != gen || !u->busy)
         continue;
       pthread_mutex_unlock(&l->mu);
       int rc = step(l, u, now_ms);
@@ -226,6 +228,13 @@ int ctl_loop_tick(struct ctl_loop *l, int64_t now_ms, int wait) {
   int failed = wait ? l->failed : 0;
   pthread_mutex_unlock(&l->mu);
   return failed;
+}
+
+int ctl_loop_busy(struct ctl_loop *l, const struct ctl_unit *u) {
+  pthread_mutex_lock(&l->mu);
+  int busy = u->busy;
+  pthread_mutex_unlock(&l->mu);
+  return busy;
 }
 
 void ctl_loop_stats(struct ctl_loop *l, struct ctl_loop_stats *out) {

@@ -82,6 +82,11 @@ void ctl_loop_free(struct ctl_loop **lp);
  */
 int ctl_loop_tick(struct ctl_loop *l, int64_t now_ms, int wait);
 
+/* Whether u (one of the loop's) is stepping or queued now.  The caller
+ * that ticks may then take a unit that is not out of units[] (set it to
+ * NULL) before the next tick: a NULL unit is skipped. */
+int ctl_loop_busy(struct ctl_loop *l, const struct ctl_unit *u);
+
 /* Waits until no unit is stepping (a reload's adoption, exit). */
 void ctl_loop_drain(struct ctl_loop *l);
 

@@ -113,6 +113,8 @@ static int per_target(struct ctl_daemon *d, struct pw_buf *b,
   int rc = family(b, name, type, help);
   for(size_t i = 0; rc == 0 && i < d->n; i++) {
     struct ctl_unit *u = d->units[i];
+    if(!u)
+      continue;  /* with sharding: another replica's */
     double v = gauge_of(u, ctl_unit_snap_lock(u), which, now_ms);
     ctl_unit_snap_unlock(u);
     rc = sample(b, name, u->c->name, NULL, NULL, v);
@@ -130,6 +132,8 @@ static int labelled(struct ctl_daemon *d, struct pw_buf *b, const char *name,
   assert(n <= 32);
   for(size_t i = 0; rc == 0 && i < d->n; i++) {
     struct ctl_unit *u = d->units[i];
+    if(!u)
+      continue;
     const struct ctl_snap *z = ctl_unit_snap_lock(u);
     for(int k = 0; k < n; k++)
       v[k] = get(z, k);
@@ -175,6 +179,8 @@ static int counters(struct ctl_daemon *d, struct pw_buf *b) {
                 : "Failed reads of the target's load.");
     for(size_t i = 0; rc == 0 && i < d->n; i++) {
       struct ctl_unit *u = d->units[i];
+      if(!u)
+        continue;
       long v = src_counts(ctl_unit_snap_lock(u), k);
       ctl_unit_snap_unlock(u);
       rc = sample(b, name, u->c->name, NULL, NULL, (double)v);
@@ -366,6 +372,8 @@ int ctl_metrics_render(struct ctl_daemon *d, struct pw_buf *b) {
     rc = rw_metrics(d, b);
   if(rc == 0)
     rc = record_metrics(d, b);
+  if(rc == 0 && d->shards)
+    rc = ctl_daemon_shard_metrics(d, b);
   if(rc == 0)
     rc = family(b, "prewarm_config_reloads_total", "counter",
                 "SIGHUP reloads, by result (a refused file changes nothing).");

@@ -252,6 +252,8 @@ int ctl_unit_step(struct ctl_unit *u, int64_t now_ms, int lead,
    * warm and acts not at all. */
   u->cap = (struct act_capacity){-1, -1, -1, 0};
   u->act_rc = 0;
+  if(lead && u->fence && !u->fence(u->fence_ud, u))
+    lead = 0;  /* the target's shard is not held any more */
   /* No data is not zero load: before any data has come, and before this
    * target has set the platform's capacity once, the platform keeps what
    * it has (the policy's stale hold needs a capacity to hold). */

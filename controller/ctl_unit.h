@@ -126,6 +126,10 @@ struct ctl_unit {
                                 * replay has no reader) */
   int dry_run;                 /* the actuator only records: decisions
                                 * carry the dry_run reason */
+  /* The fence (sharding): asked right before the actuation, after the
+   * read and the fit; 0 makes the step a standby.  NULL: none. */
+  int (*fence)(void *ud, const struct ctl_unit *u);
+  void *fence_ud;
   /* Scheduling: guarded by the loop's mutex. */
   int busy;                    /* a worker has it */
   int64_t due_ms;              /* the tick it was handed out for */

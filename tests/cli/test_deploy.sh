@@ -200,3 +200,25 @@ open(sys.argv[2], "w").write("\n".join(exprs) + "\n")
 PY
 check "the Grafana dashboard's queries read metrics prewarm exports" \
   names_exported "$T/dash_exprs"
+S=deploy/kubernetes-sharded
+$PY -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["data"]["config.yaml"], end="")' \
+  "$S/configmap.yaml" >"$T/sharded.yaml"
+"$P" check-config "$T/sharded.yaml" >"$T/out" 2>&1
+check "the sharded variant's configuration passes check-config" sh -c "[ $? -eq 0 ]"
+check "the sharded variant: a StatefulSet with POD_NAME, the shards' Lease RBAC, files that exist" $PY - "$S" <<'PY'
+import os, sys, yaml
+s = sys.argv[1]
+k = yaml.safe_load(open(s + "/kustomization.yaml"))
+for r in k["resources"]:
+    assert os.path.exists(os.path.join(s, r)), r
+st = yaml.safe_load(open(s + "/statefulset.yaml"))
+assert st["kind"] == "StatefulSet" and st["spec"]["replicas"] >= 2, st
+assert st["spec"]["serviceName"] == "prewarm-replicas"
+env = st["spec"]["template"]["spec"]["containers"][0]["env"]
+assert {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}} in env
+role = list(yaml.safe_load_all(open(s + "/role.yaml")))[0]
+(rule,) = role["rules"]
+assert rule["resources"] == ["leases"] and sorted(rule["verbs"]) == ["create", "get", "list", "update"], rule
+cfg = yaml.safe_load(yaml.safe_load(open(s + "/configmap.yaml"))["data"]["config.yaml"])
+assert cfg["sharding"]["identity_env"] == "POD_NAME" and "leader_election" not in cfg
+PY

@@ -210,6 +210,14 @@ def lease_op(method, ns, name, body, ctype):
         obj["metadata"]["resourceVersion"] = next_rv()
         leases[key] = obj
         return 201, obj
+    if method == "GET" and name is None:
+        # A LeaseList (sharding reads every shard's Lease in one request).
+        items = [v for k, v in sorted(leases.items())
+                 if k.startswith(ns + "/")]
+        return 200, {"kind": "LeaseList", "apiVersion":
+                     "coordination.k8s.io/v1",
+                     "metadata": {"resourceVersion": str(RV[0])},
+                     "items": items}
     lease = leases.get(ns + "/" + name)
     if lease is None:
         raise Reply(404, "NotFound", 'leases.coordination.k8s.io "%s" not '

@@ -613,6 +613,58 @@ static void overflow_parsed_and_checked(void **state) {
   free(errs);
 }
 
+/* sharding: the keys, their checks, and the documented hash. */
+static void sharding_keys_and_hash(void **state) {
+  (void)state;
+  char *t = with("sharding: {shards: 12, lease_prefix: prewarm-shard, "
+                 "lease_duration: 3s, renew_deadline: 2s, "
+                 "retry_period: 500ms, identity_env: ME}\n", "min: 0");
+  char *errs;
+  struct cfg *c = NULL;
+  assert_int_equal(load_rc(t, &errs, &c), 0);
+  free(errs);
+  free(t);
+  assert_int_equal(c->shards, 12);
+  assert_string_equal(c->sh_prefix, "prewarm-shard");
+  assert_string_equal(c->sh_identity_env, "ME");
+  assert_int_equal(c->sh_duration_ms, 3000);
+  assert_int_equal(c->sh_renew_ms, 2000);
+  assert_int_equal(c->sh_retry_ms, 500);
+  cfg_free(&c);
+  static const char *const bad[][2] = {
+    {"sharding: {shards: 0, lease_prefix: p}\n", "shards"},
+    {"sharding: {lease_prefix: p}\n", "shards"},
+    {"sharding: {shards: 3}\n", "lease_prefix"},
+    {"sharding: {shards: 3, lease_prefix: Bad_Name}\n", "a Lease name"},
+    {"sharding: {shards: 3, lease_prefix: p, lease_duration: 2s, "
+     "renew_deadline: 2s}\n", "renew_deadline"},
+    {"sharding: {shards: 3, lease_prefix: p}\nleader_election: "
+     "{name: x}\n", "cannot be combined with leader_election"}};
+  for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    t = with(bad[i][0], "min: 0");
+    assert_int_equal(load_rc(t, &errs, NULL), PW_EINVAL);
+    if(!strstr(errs, bad[i][1]))
+      fail_msg("%s: %s", bad[i][0], errs);
+    free(errs);
+    free(t);
+  }
+  /* FNV-1a 64 of the name's bytes, modulo the shards: the README's
+   * figures, so an operator can predict a target's shard. */
+  assert_int_equal(cfg_shard_of("", 1000003), 14695981039346656037u %
+                                               1000003u);
+  assert_int_equal(cfg_shard_of("a", 1u << 30),
+                   0xaf63dc4c8601ec8cu % (1u << 30));
+  assert_int_equal(cfg_shard_of("web", 12), cfg_shard_of("web", 12));
+  long hits[12] = {0};
+  char name[32];
+  for(int i = 0; i < 12000; i++) {
+    snprintf(name, sizeof(name), "t%04d", i);
+    hits[cfg_shard_of(name, 12)]++;
+  }
+  for(int k = 0; k < 12; k++)
+    assert_true(hits[k] > 800 && hits[k] < 1200);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(same_text_is_equal),
@@ -629,6 +681,7 @@ int main(void) {
     cmocka_unit_test(durations_are_decimal),
     cmocka_unit_test(url_credentials_refused_never_echoed),
     cmocka_unit_test(overflow_parsed_and_checked),
+    cmocka_unit_test(sharding_keys_and_hash),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
