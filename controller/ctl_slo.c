@@ -113,6 +113,9 @@ static void record(struct ctl_slo *s, double miss, double total) {
       s->sum_total += s->total[i];
     }
   }
+  /* The size of a miss when one comes: the largest of a step, forgotten
+   * at e to the minus one a window. */
+  s->quantum = fmax(miss, s->quantum * (1 - 1 / (double)W));
   if(s->since_move >= s->cfg.window_steps) {
     /* Judge at most one window: start over from the trailing window. */
     s->move_miss = s->sum_miss;
@@ -152,6 +155,12 @@ int ctl_slo_observe(struct ctl_slo *s, double load, long ready) {
     return 0;
   double r = s->move_miss / s->move_total / s->cfg.objective;
   int dir = r > CTL_SLO_UP_BAND ? 1 : r < CTL_SLO_DOWN_BAND ? -1 : 0;
+  /* Few or no misses are evidence of being under the objective only
+   * when the objective allowed several: with a small objective, misses
+   * are rare and lumpy, and a quiet hold says nothing. */
+  if(dir < 0 && s->move_total * s->cfg.objective <
+                  CTL_SLO_DOWN_EVIDENCE * s->quantum)
+    dir = 0;
   /* Going on in one direction needs a hold's evidence; turning back
    * needs a whole window's, so noise in a short measurement cannot make
    * the setting dither. */

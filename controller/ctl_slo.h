@@ -18,6 +18,9 @@
  *     step that grows with how far above it is; moves down, by a smaller
  *     fixed step, when it is below DOWN_BAND times the objective; holds
  *     in between (the hysteresis);
+ *   - moves down only when the objective allowed at least
+ *     CTL_SLO_DOWN_EVIDENCE of the largest recent step misses over what
+ *     it judged: a rare, lumpy miss needs a long quiet spell;
  *   - halves its steps at each turn of direction and doubles them after
  *     two moves on in one direction, so it closes in on a setting that
  *     lies between two steps instead of circling it;
@@ -45,6 +48,9 @@ enum ctl_slo_kind { CTL_SLO_NONE = 0, CTL_SLO_UNSERVED, CTL_SLO_COLD_START };
 #define CTL_SLO_Z_DOWN 0.1
 #define CTL_SLO_Z_UP_MIN 0.1
 #define CTL_SLO_Z_UP_MAX 0.5
+/* A move down needs the miss the objective allows over what was judged
+ * to be at least this many of the largest step misses seen lately. */
+#define CTL_SLO_DOWN_EVIDENCE 3
 /* Headroom added or given back in one move past quantile_max. */
 #define CTL_SLO_HEADROOM_STEP 0.05
 /* Each turn of direction halves the steps, down to this fraction. */
@@ -73,6 +79,7 @@ struct ctl_slo {
   double sum_miss, sum_total;
   double move_miss, move_total;
   int since_move;          /* steps measured since the last move */
+  double quantum;          /* the largest step miss seen lately */
   /* Cold starts: the last keepalive_steps spills, a ring. */
   double *spill;
   size_t spill_head;

@@ -160,6 +160,33 @@ static void no_oscillation_on_step_change(void **state) {
   ctl_slo_cleanup(&s);
 }
 
+/* A small objective: misses are rare and lumpy.  A quiet spell after a
+ * miss is no evidence of being under the objective until the objective
+ * has allowed several misses of that size; without any miss seen, the
+ * quantile comes down as usual. */
+static void rare_misses_need_evidence_to_move_down(void **state) {
+  (void)state;
+  struct ctl_slo s, quiet;
+  struct ctl_slo_cfg c = unserved_cfg();
+  c.objective = 1e-5;
+  ASSERT_OK(ctl_slo_init(&s, &c, 0.99, 0));
+  ASSERT_OK(ctl_slo_init(&quiet, &c, 0.99, 0));
+  ctl_slo_observe(&s, 6000, 1000);  /* one miss of 5000 */
+  long downs = 0, quiet_downs = 0;
+  for(int i = 0; i < 4 * 1440; i++) {
+    downs += ctl_slo_observe(&s, 1000, 2000) < 0;
+    quiet_downs += ctl_slo_observe(&quiet, 1000, 2000) < 0;
+  }
+  assert_int_equal(downs, 0);
+  assert_true(quiet_downs >= 4);
+  /* Once the miss is long past, the quantile comes down again. */
+  for(int i = 0; i < 10 * 1440; i++)
+    downs += ctl_slo_observe(&s, 1000, 2000) < 0;
+  assert_true(downs > 0);
+  ctl_slo_cleanup(&s);
+  ctl_slo_cleanup(&quiet);
+}
+
 static void cold_starts_by_the_platform_model(void **state) {
   (void)state;
   struct ctl_slo s;
@@ -212,6 +239,7 @@ int main(void) {
     cmocka_unit_test(converges),
     cmocka_unit_test(bounded),
     cmocka_unit_test(no_oscillation_on_step_change),
+    cmocka_unit_test(rare_misses_need_evidence_to_move_down),
     cmocka_unit_test(cold_starts_by_the_platform_model),
     cmocka_unit_test(checks_its_settings),
   };
