@@ -188,7 +188,7 @@ check:
 TSAN_UNIT  := test_ctl_http test_ctl_loop
 TSAN_TESTS := tests/integration/test_loop.sh tests/integration/test_daemon.sh \
               tests/integration/test_leader.sh tests/integration/test_store.sh \
-              tests/cli/test_run.sh
+              tests/cli/test_run.sh tests/integration/test_shard.sh
 TSAN_BUILD := $(BUILD)/tsan
 check-tsan:
 	@$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) TSAN=1 WERROR=1 \
