@@ -14,7 +14,7 @@ const double fc_zgrid_p[FC_ZGRID] = {
   0.975, 0.98,  0.985, 0.99, 0.995, 0.998, 0.999};
 
 static const char *const kind_names[FC_KIND_COUNT] = {
-  "snaive", "hw", "hw-damped", "hw-mul", "dshw"};
+  "snaive", "hw", "hw-damped", "hw-mul", "dshw", "ses", "holt-damped"};
 
 /* The largest period accepted: four weeks of one-minute steps. */
 #define MAX_PERIOD 40320
@@ -31,6 +31,10 @@ int fc_kind_parse(const char *name, enum fc_kind *out) {
     }
   }
   return PW_EINVAL;
+}
+
+int fc_kind_seasonal(enum fc_kind kind) {
+  return kind != FC_SES && kind != FC_HOLT_DAMPED;
 }
 
 int fc_spec_check(const struct fc_spec *spec) {
@@ -448,8 +452,8 @@ double fc_model_run(struct fc_model *m, const double *y, size_t n,
   /* Without the h-step loss there is no ring (and NULL + 0 is undefined
    * behaviour, which the fuzzer found). */
   double *rb = hf ? ring + hf : NULL;
-  if((m->spec.kind == FC_HW || m->spec.kind == FC_HW_DAMPED) &&
-     !(m->spec.clip_k > 0))
+  if((m->spec.kind == FC_HW || m->spec.kind == FC_HW_DAMPED ||
+      !fc_kind_seasonal(m->spec.kind)) && !(m->spec.clip_k > 0))
     run_additive(m, y, n, ring, rb, &loss);
   else if(m->spec.kind == FC_HW_MUL && !(m->spec.clip_k > 0))
     run_mul(m, y, n, ring, rb, &loss);
