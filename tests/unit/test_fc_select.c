@@ -72,6 +72,38 @@ static void repeated_burst_does_not_pick_snaive(void **state) {
   fc_model_free(&m);
 }
 
+/* One-step spikes drag a plain fit's level: auto keeps its winner fitted
+ * robustly, unless the caller chose the clipping. */
+static void spikes_pick_the_robust_fit(void **state) {
+  (void)state;
+  static double y[24 * 30];
+  size_t n = sizeof(y) / sizeof(y[0]);
+  series(y, n, 1);
+  for(size_t t = 100; t < n; t += 37)
+    y[t] += 400;
+  struct fc_spec base = {.period = 24};
+  struct fc_model *m = NULL;
+  struct fc_choice ch;
+  ASSERT_OK(fc_select(y, n, &base, 6, &m, &ch, NULL));
+  if(!(ch.robust_score < ch.score[ch.kind]))
+    fail_msg("robust %.3f, plain %.3f", ch.robust_score, ch.score[ch.kind]);
+  ASSERT_NEAR(m->spec.clip_k, FC_AUTO_CLIP, 0);
+  fc_model_free(&m);
+  base.clip_k = 2.5;
+  ASSERT_OK(fc_select(y, n, &base, 6, &m, &ch, NULL));
+  assert_true(isnan(ch.robust_score));
+  ASSERT_NEAR(m->spec.clip_k, 2.5, 0);
+  fc_model_free(&m);
+  /* On clean data the plain fit is kept when it scores better. */
+  series(y, n, 1);
+  base.clip_k = 0;
+  ASSERT_OK(fc_select(y, n, &base, 6, &m, &ch, NULL));
+  assert_false(isnan(ch.robust_score));
+  ASSERT_NEAR(m->spec.clip_k,
+              ch.robust_score < ch.score[ch.kind] ? FC_AUTO_CLIP : 0, 0);
+  fc_model_free(&m);
+}
+
 static void zeros_rule_out_multiplicative(void **state) {
   (void)state;
   static double y[24 * 20];
@@ -109,6 +141,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(holdout_picks_the_lowest_error),
     cmocka_unit_test(repeated_burst_does_not_pick_snaive),
+    cmocka_unit_test(spikes_pick_the_robust_fit),
     cmocka_unit_test(zeros_rule_out_multiplicative),
     cmocka_unit_test(short_series_uses_aic),
   };
