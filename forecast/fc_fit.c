@@ -8,6 +8,7 @@
 #include <gsl/gsl_multimin.h>
 
 #include "../common/pw_alloc.h"
+#include "fc_fit_int.h"
 
 /*
  * Simplex limits: enough for three to five parameters to settle in the
@@ -502,21 +503,25 @@ static int final_pass(struct fc_model *m, const double *y, size_t n) {
 }
 
 /* Runs the fitted model over the data without building tables, and takes
- * them from `tables` instead. */
+ * them from `tables` instead (none when it is NULL). */
 static void pass_keep_tables(struct fc_model *m, const double *y, size_t n,
                              const struct fc_model *tables) {
   int fit_h = m->spec.fit_h;
   m->spec.fit_h = 0;  /* no h-step loss, so no ring */
   fc_model_run(m, y, n, NULL);
   m->spec.fit_h = fit_h;
-  memcpy(m->ztab, tables->ztab, sizeof(m->ztab));
-  memcpy(m->zok, tables->zok, sizeof(m->zok));
+  if(tables) {
+    memcpy(m->ztab, tables->ztab, sizeof(m->ztab));
+    memcpy(m->zok, tables->zok, sizeof(m->zok));
+  }
 }
 
-/* fc_fit() and fc_refit(): with `tables`, its quantile tables are kept. */
+/* fc_fit(), fc_refit() and fc_fit_untabled(): with `tables`, its quantile
+ * tables are kept; with no_tables, none are built. */
 static int fit(const double *y, size_t n, const struct fc_spec *spec,
                const struct fc_params *start, const struct fc_model *tables,
-               struct fc_model **out, struct fc_fit_info *info) {
+               int no_tables, struct fc_model **out,
+               struct fc_fit_info *info) {
   struct fc_fit_info dummy;
   struct fc_model *init = NULL, *work = NULL;
   double *dev = NULL;
@@ -568,7 +573,7 @@ static int fit(const double *y, size_t n, const struct fc_spec *spec,
   }
   init->nparams = nparams_of(spec->kind);
   fc_model_copy(work, init);
-  if(tables)
+  if(tables || no_tables)
     pass_keep_tables(work, y, n, tables);
   else
     rc = final_pass(work, y, n);
@@ -595,10 +600,15 @@ out:
 int fc_fit(const double *y, size_t n, const struct fc_spec *spec,
            const struct fc_params *start, struct fc_model **out,
            struct fc_fit_info *info) {
-  return fit(y, n, spec, start, NULL, out, info);
+  return fit(y, n, spec, start, NULL, 0, out, info);
+}
+
+int fc_fit_untabled(const double *y, size_t n, const struct fc_spec *spec,
+                    struct fc_model **out) {
+  return fit(y, n, spec, NULL, NULL, 1, out, NULL);
 }
 
 int fc_refit(const double *y, size_t n, const struct fc_model *prev,
              struct fc_model **out, struct fc_fit_info *info) {
-  return fit(y, n, &prev->spec, &prev->par, prev, out, info);
+  return fit(y, n, &prev->spec, &prev->par, prev, 0, out, info);
 }

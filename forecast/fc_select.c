@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../common/pw_alloc.h"
+#include "fc_fit_int.h"
 
 /* Bound on forecast evaluations per candidate in the hold-out. */
 #define MAX_EVALS 200000
@@ -68,7 +69,7 @@ static int score_one(const double *y, size_t n, size_t ntrain,
                      const struct fc_spec *s, int hs, double *score) {
   struct fc_model *m = NULL;
   int rc = ntrain >= fc_spec_min_rows(s)
-             ? fc_fit(y, ntrain, s, NULL, &m, NULL)
+             ? fc_fit_untabled(y, ntrain, s, &m)
              : PW_ETOOSHORT;
   if(rc == 0) {
     rc = holdout_mae(m, y, ntrain, n, hs, score);

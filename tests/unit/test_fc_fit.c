@@ -276,6 +276,52 @@ static void clipping_resists_bursts(void **state) {
   fc_model_free(&b);
 }
 
+/* The fast pass clips as fc_update() does, from the first season on. */
+static void clipped_fast_pass_matches_update(void **state) {
+  (void)state;
+  static double y[2400];
+  noisy_series(y, 2400, 48, 13);
+  for(size_t t = 30; t < 2400; t += 97)
+    y[t] += 300;
+  y[700] = (double)NAN;
+  enum fc_kind kinds[] = {FC_HW, FC_HW_DAMPED, FC_SES, FC_HOLT_DAMPED};
+  for(size_t k = 0; k < 4; k++) {
+    struct fc_spec spec = {.kind = kinds[k], .period = 48, .clip_k = 2.5};
+    struct fc_model *a = NULL, *b = NULL;
+    ASSERT_OK(fc_model_new(&spec, &a));
+    ASSERT_OK(fc_model_new(&spec, &b));
+    a->par = (struct fc_params){.alpha = 0.3, .beta = 0.02, .phi = 0.9,
+                                .gamma = kinds[k] == FC_SES ||
+                                         kinds[k] == FC_HOLT_DAMPED ? 0 : 0.1};
+    if(kinds[k] == FC_HW || kinds[k] == FC_SES)
+      a->par.phi = 1;
+    if(kinds[k] == FC_SES)
+      a->par.beta = 0;
+    a->level = 100;
+    a->sigma2 = 9;
+    fc_model_copy(b, a);
+    double sum = 0;
+    int clipped = 0;
+    for(size_t t = 0; t < 2400; t++) {
+      double f = fc_model_next(a), e = fc_update(a, y[t]);
+      if(!isnan(e) && fabs(y[t] - f - e) > 1e-9)
+        clipped++;
+      sum += isnan(e) ? 0 : e * e;
+    }
+    double mse = fc_model_run(b, y, 2400, NULL);
+    assert_true(clipped > 10);
+    ASSERT_NEAR(b->level, a->level, 1e-9 * fabs(a->level));
+    ASSERT_NEAR(b->trend, a->trend, 1e-9);
+    ASSERT_NEAR(b->sigma2, a->sigma2, 1e-9 * a->sigma2);
+    ASSERT_NEAR(b->sse, a->sse, 1e-9 * a->sse);
+    ASSERT_NEAR(mse, sum / (double)a->nsse, 1e-9 * mse);
+    for(int i = 0; i < 48; i++)
+      ASSERT_NEAR(b->s1[i], a->s1[i], 1e-9);
+    fc_model_free(&a);
+    fc_model_free(&b);
+  }
+}
+
 static void gaps_leading_inside_trailing(void **state) {
   (void)state;
   double y[150];
@@ -391,6 +437,7 @@ int main(void) {
     cmocka_unit_test(refit_keeps_tables),
     cmocka_unit_test(quantile_is_calibrated),
     cmocka_unit_test(clipping_resists_bursts),
+    cmocka_unit_test(clipped_fast_pass_matches_update),
     cmocka_unit_test(gaps_leading_inside_trailing),
     cmocka_unit_test(refuses_what_cannot_fit),
     cmocka_unit_test(dshw_fits_two_seasons),
