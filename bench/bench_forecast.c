@@ -41,6 +41,24 @@ static double time_fit(const double *y, size_t n, const struct fc_spec *s,
   return t[reps / 2];
 }
 
+/* Median time of fc_select() (auto: hold-out and final fit) over reps. */
+static double time_select(const double *y, size_t n, int period, int reps) {
+  double t[16];
+  struct fc_spec base = {.period = period, .fit_h = 12};
+  for(int r = 0; r < reps; r++) {
+    struct fc_model *m = NULL;
+    struct fc_choice ch;
+    double t0 = pw_clock_mono_ms();
+    int rc = fc_select(y, n, &base, 12, &m, &ch, NULL);
+    t[r] = pw_clock_mono_ms() - t0;
+    if(rc)
+      return -1;
+    fc_model_free(&m);
+  }
+  qsort(t, (size_t)reps, sizeof(double), cmp_double);
+  return t[reps / 2];
+}
+
 static void bench_fit_times(void) {
   static const struct { size_t n; int m, step; } sizes[] = {
     {2016, 288, 300}, {10080, 1440, 60}};
@@ -64,6 +82,8 @@ static void bench_fit_times(void) {
       printf("%-10s %7zu %6d %10.2f %6d\n", fc_kind_name(s.kind), n,
              s.period, ms, evals);
     }
+    printf("%-10s %7zu %6d %10.2f  (fc_select, horizon 12)\n", "auto", n,
+           sizes[i].m, time_select(y, n, sizes[i].m, 7));
     pw_free(y);
   }
 }

@@ -48,7 +48,7 @@ struct ctx {
 
 static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const models[] = {"auto", "snaive", "hw", "hw-damped",
-                                     "hw-mul", NULL};
+                                     "hw-mul", "ses", "holt-damped", NULL};
 static const char *const modes[] = {"replicas", "hpa-min-replicas", NULL};
 static const char *const kinds[] = {"deployment", "statefulset", NULL};
 

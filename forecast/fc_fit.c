@@ -8,6 +8,7 @@
 #include <gsl/gsl_multimin.h>
 
 #include "../common/pw_alloc.h"
+#include "fc_fit_int.h"
 
 /*
  * Simplex limits: enough for three to five parameters to settle in the
@@ -49,6 +50,8 @@ static int nparams_of(enum fc_kind kind) {
   switch(kind) {
   case FC_SNAIVE:
     return 0;
+  case FC_SES:
+    return 1;
   case FC_HW_DAMPED:
     return 4;
   case FC_DSHW:
@@ -64,6 +67,13 @@ static void params_from(enum fc_kind kind, const double *x,
   memset(p, 0, sizeof(*p));
   p->phi = 1;
   p->alpha = 1e-4 + (0.9998 - 1e-4) * logistic(x[0]);
+  if(kind == FC_SES)
+    return;
+  if(kind == FC_HOLT_DAMPED) {
+    p->beta = p->alpha * 0.999 * logistic(x[1]);
+    p->phi = 0.8 + 0.18 * logistic(x[2]);
+    return;
+  }
   p->beta = p->alpha * 0.999 * logistic(x[1]);
   p->gamma = (1 - p->alpha) * 0.999 * logistic(x[2]);
   if(kind == FC_HW_DAMPED)
@@ -78,7 +88,13 @@ static void params_from(enum fc_kind kind, const double *x,
 static void params_to(enum fc_kind kind, const struct fc_params *p,
                       double *x) {
   x[0] = logit((p->alpha - 1e-4) / (0.9998 - 1e-4));
+  if(kind == FC_SES)
+    return;
   x[1] = logit(p->beta / (0.999 * p->alpha));
+  if(kind == FC_HOLT_DAMPED) {
+    x[2] = logit((p->phi - 0.8) / 0.18);
+    return;
+  }
   x[2] = logit(p->gamma / (0.999 * (1 - p->alpha)));
   if(kind == FC_HW_DAMPED)
     x[3] = logit((p->phi - 0.8) / 0.18);
@@ -226,6 +242,54 @@ static int init_states(struct fc_model *m, const double *y, size_t n,
   return 0;
 }
 
+/* Points of the start of the series that set a non-seasonal model's
+ * initial level and trend (as in Hyndman et al. 2008, section 2.6). */
+#define INIT_POINTS 10
+
+/*
+ * Initial states of the non-seasonal models: level and (damped only)
+ * trend from a least-squares line through the first INIT_POINTS observed
+ * values, taken back one step before the first; the error variance from
+ * the squared first differences over the first two seasons, halved (the
+ * one-step error variance of a random walk plus noise lies between the
+ * two).  The season stays zero.
+ */
+static int init_nonseasonal(struct fc_model *m, const double *y, size_t n) {
+  double st = 0, sy = 0, stt = 0, sty = 0;
+  size_t c = 0;
+  for(size_t t = 0; t < n && c < INIT_POINTS; t++) {
+    if(isnan(y[t]))
+      continue;
+    double tt = (double)t;
+    st += tt;
+    sy += y[t];
+    stt += tt * tt;
+    sty += tt * y[t];
+    c++;
+  }
+  if(c < 2)
+    return PW_ETOOSHORT;
+  double cn = (double)c, den = cn * stt - st * st;
+  double b = m->spec.kind == FC_HOLT_DAMPED && den > 0
+               ? (cn * sty - st * sy) / den : 0;
+  double a = (sy - b * st) / cn;
+  m->level = a - b;
+  m->trend = b;
+  double ss = 0, prev = (double)NAN;
+  size_t cd = 0, lim = 2 * (size_t)m->spec.period;
+  for(size_t t = 0; t < n && t < lim; t++) {
+    if(isnan(y[t]))
+      continue;
+    if(!isnan(prev)) {
+      ss += (y[t] - prev) * (y[t] - prev);
+      cd++;
+    }
+    prev = y[t];
+  }
+  m->sigma2 = cd && ss > 0 ? 0.5 * ss / (double)cd : 1e-12;
+  return 0;
+}
+
 /* Initial error variance of seasonal naive: lag-m differences of season 2. */
 static void init_snaive(struct fc_model *m, const double *y) {
   size_t per = (size_t)m->spec.period, c = 0;
@@ -265,6 +329,8 @@ static int minimise(struct fit_ctx *fc, const struct fc_params *start,
 
   if(kind == FC_HW_DAMPED)
     x0[3] = logit((0.95 - 0.8) / 0.18);
+  if(kind == FC_HOLT_DAMPED)
+    x0[2] = logit((0.95 - 0.8) / 0.18);
   if(start)
     params_to(kind, start, x0);
   gsl_vector *x = gsl_vector_alloc(np), *step = gsl_vector_alloc(np);
@@ -437,21 +503,25 @@ static int final_pass(struct fc_model *m, const double *y, size_t n) {
 }
 
 /* Runs the fitted model over the data without building tables, and takes
- * them from `tables` instead. */
+ * them from `tables` instead (none when it is NULL). */
 static void pass_keep_tables(struct fc_model *m, const double *y, size_t n,
                              const struct fc_model *tables) {
   int fit_h = m->spec.fit_h;
   m->spec.fit_h = 0;  /* no h-step loss, so no ring */
   fc_model_run(m, y, n, NULL);
   m->spec.fit_h = fit_h;
-  memcpy(m->ztab, tables->ztab, sizeof(m->ztab));
-  memcpy(m->zok, tables->zok, sizeof(m->zok));
+  if(tables) {
+    memcpy(m->ztab, tables->ztab, sizeof(m->ztab));
+    memcpy(m->zok, tables->zok, sizeof(m->zok));
+  }
 }
 
-/* fc_fit() and fc_refit(): with `tables`, its quantile tables are kept. */
+/* fc_fit(), fc_refit() and fc_fit_untabled(): with `tables`, its quantile
+ * tables are kept; with no_tables, none are built. */
 static int fit(const double *y, size_t n, const struct fc_spec *spec,
                const struct fc_params *start, const struct fc_model *tables,
-               struct fc_model **out, struct fc_fit_info *info) {
+               int no_tables, struct fc_model **out,
+               struct fc_fit_info *info) {
   struct fc_fit_info dummy;
   struct fc_model *init = NULL, *work = NULL;
   double *dev = NULL;
@@ -482,8 +552,13 @@ static int fit(const double *y, size_t n, const struct fc_spec *spec,
   else {
     size_t M = (size_t)(spec->kind == FC_DSHW ? spec->period2
                                               : spec->period);
-    dev = pw_malloc(init_seasons(spec, n) * M * sizeof(double));
-    rc = dev ? init_states(init, y, n, dev) : PW_ENOMEM;
+    if(!fc_kind_seasonal(spec->kind)) {
+      rc = init_nonseasonal(init, y, n);
+    }
+    else {
+      dev = pw_malloc(init_seasons(spec, n) * M * sizeof(double));
+      rc = dev ? init_states(init, y, n, dev) : PW_ENOMEM;
+    }
     if(rc)
       goto out;
     struct fit_ctx fc = {.y = y, .n = n, .init = init, .work = work};
@@ -498,7 +573,7 @@ static int fit(const double *y, size_t n, const struct fc_spec *spec,
   }
   init->nparams = nparams_of(spec->kind);
   fc_model_copy(work, init);
-  if(tables)
+  if(tables || no_tables)
     pass_keep_tables(work, y, n, tables);
   else
     rc = final_pass(work, y, n);
@@ -525,10 +600,15 @@ out:
 int fc_fit(const double *y, size_t n, const struct fc_spec *spec,
            const struct fc_params *start, struct fc_model **out,
            struct fc_fit_info *info) {
-  return fit(y, n, spec, start, NULL, out, info);
+  return fit(y, n, spec, start, NULL, 0, out, info);
+}
+
+int fc_fit_untabled(const double *y, size_t n, const struct fc_spec *spec,
+                    struct fc_model **out) {
+  return fit(y, n, spec, NULL, NULL, 1, out, NULL);
 }
 
 int fc_refit(const double *y, size_t n, const struct fc_model *prev,
              struct fc_model **out, struct fc_fit_info *info) {
-  return fit(y, n, &prev->spec, &prev->par, prev, out, info);
+  return fit(y, n, &prev->spec, &prev->par, prev, 0, out, info);
 }

@@ -14,7 +14,7 @@ const double fc_zgrid_p[FC_ZGRID] = {
   0.975, 0.98,  0.985, 0.99, 0.995, 0.998, 0.999};
 
 static const char *const kind_names[FC_KIND_COUNT] = {
-  "snaive", "hw", "hw-damped", "hw-mul", "dshw"};
+  "snaive", "hw", "hw-damped", "hw-mul", "dshw", "ses", "holt-damped"};
 
 /* The largest period accepted: four weeks of one-minute steps. */
 #define MAX_PERIOD 40320
@@ -31,6 +31,10 @@ int fc_kind_parse(const char *name, enum fc_kind *out) {
     }
   }
   return PW_EINVAL;
+}
+
+int fc_kind_seasonal(enum fc_kind kind) {
+  return kind != FC_SES && kind != FC_HOLT_DAMPED;
 }
 
 int fc_spec_check(const struct fc_spec *spec) {
@@ -286,18 +290,20 @@ static void run_store(struct fc_model *m, const struct run_regs *r, size_t n,
 }
 
 /*
- * fc_update() for the additive single-season models without clipping, with
+ * fc_update() for the additive single-season and non-seasonal models, with
  * the state in registers: the inner loop of every fit.  It must stay
- * equivalent to update_add() and skip() (the unit tests compare them).
+ * equivalent to update_add(), clip() and skip() (the unit tests compare
+ * them).
  * The h-step forecast for step t made at origin t - h uses the seasonal
  * slot of t as it is now: it has not changed since, because h <= period.
  */
 static void run_additive(struct fc_model *m, const double *y, size_t n,
                          double *rl, double *rb, struct run_loss *loss) {
   const double a = m->par.alpha, be = m->par.beta, g = m->par.gamma;
-  const double phi = m->par.phi, k = m->kappa;
+  const double phi = m->par.phi, k = m->kappa, ck = m->spec.clip_k;
   const int per = m->spec.period, hf = m->spec.fit_h > 1 ? m->spec.fit_h : 0;
   const double phih = phi_sum(phi, hf);
+  const size_t nobs0 = m->nobs;
   double l = m->level, b = m->trend, sig = m->sigma2, sse = 0, sseh = 0;
   double last = m->last_y, ep = m->e_prev;
   double *s = m->s1;
@@ -318,6 +324,11 @@ static void run_additive(struct fc_model *m, const double *y, size_t n,
         cnth++;
       }
       double e = yt - (l + pb + s[i]);
+      if(ck > 0 && nobs0 + cnt > (size_t)per) {
+        /* clip(): Huber at clip_k recent standard deviations. */
+        double lim = ck * sqrt(sig);
+        e = e > lim ? lim : e < -lim ? -lim : e;
+      }
       l += pb + a * e;
       b = pb + be * e;
       s[i] += g * e;
@@ -448,8 +459,8 @@ double fc_model_run(struct fc_model *m, const double *y, size_t n,
   /* Without the h-step loss there is no ring (and NULL + 0 is undefined
    * behaviour, which the fuzzer found). */
   double *rb = hf ? ring + hf : NULL;
-  if((m->spec.kind == FC_HW || m->spec.kind == FC_HW_DAMPED) &&
-     !(m->spec.clip_k > 0))
+  if(m->spec.kind == FC_HW || m->spec.kind == FC_HW_DAMPED ||
+     !fc_kind_seasonal(m->spec.kind))
     run_additive(m, y, n, ring, rb, &loss);
   else if(m->spec.kind == FC_HW_MUL && !(m->spec.clip_k > 0))
     run_mul(m, y, n, ring, rb, &loss);

@@ -12,6 +12,12 @@
  *   s1  <- s1 + gamma*e               (mul: gamma*e/(l + phi*b))
  *   s2  <- s2 + omega*e               (double seasonal only)
  *
+ * The non-seasonal models (simple exponential smoothing and Holt's damped
+ * trend) are the additive ones with gamma = 0 and a season of zeros: the
+ * period still sets the error variance's memory, the robust clipping and
+ * the rows a fit needs.  At short horizons on bursty series they often
+ * beat every seasonal model (Hyndman's ets picks them there).
+ *
  * Seasonal naive forecasts the value one season earlier.  Double-seasonal
  * Holt-Winters (Taylor, 2003) has two additive seasonal cycles and an AR(1)
  * correction of the one-step error; the AR term uses the error of the model
@@ -35,6 +41,8 @@ enum fc_kind {
   FC_HW_DAMPED,    /* damped trend, additive season */
   FC_HW_MUL,       /* additive trend, multiplicative season */
   FC_DSHW,         /* additive trend, two additive seasons, AR(1) error */
+  FC_SES,          /* simple exponential smoothing: level only */
+  FC_HOLT_DAMPED,  /* damped trend, no season */
   FC_KIND_COUNT
 };
 
@@ -91,7 +99,8 @@ struct fc_model {
 /* Probabilities of ztab[]. */
 extern const double fc_zgrid_p[FC_ZGRID];
 
-/* Canonical names: "snaive", "hw", "hw-damped", "hw-mul", "dshw". */
+/* Canonical names: "snaive", "hw", "hw-damped", "hw-mul", "dshw", "ses",
+ * "holt-damped". */
 const char *fc_kind_name(enum fc_kind kind);
 int fc_kind_parse(const char *name, enum fc_kind *out) PW_WUR;
 
@@ -100,6 +109,10 @@ int fc_kind_parse(const char *name, enum fc_kind *out) PW_WUR;
  * clip_k 0 or in [1, 10].  Returns 0 or PW_EINVAL.
  */
 int fc_spec_check(const struct fc_spec *spec) PW_WUR;
+
+/* Whether kind has a seasonal component (every kind but FC_SES and
+ * FC_HOLT_DAMPED). */
+int fc_kind_seasonal(enum fc_kind kind);
 
 /* Rows a fit needs: two seasons of the longest period. */
 size_t fc_spec_min_rows(const struct fc_spec *spec);

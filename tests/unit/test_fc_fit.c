@@ -63,6 +63,120 @@ static void noisy_series(double *y, size_t n, int per, uint64_t seed) {
   }
 }
 
+/* Simulates a non-seasonal ETS series with additive errors of sd 1 (a sum
+ * of twelve uniforms): level l, trend b damped by phi. */
+static void ets_series(double *y, size_t n, double alpha, double beta,
+                       double phi, uint64_t seed) {
+  uint64_t s = seed;
+  double l = 100, b = beta > 0 ? 0.5 : 0;
+  for(size_t t = 0; t < n; t++) {
+    double e = 0;
+    for(int i = 0; i < 12; i++)
+      e += test_noise(&s);
+    y[t] = l + phi * b + e;
+    l += phi * b + alpha * e;
+    b = phi * b + beta * e;
+  }
+}
+
+/* The non-seasonal fits recover the parameters of simulated series. */
+static void nonseasonal_recovers_parameters(void **state) {
+  (void)state;
+  static double y[6000];
+  struct fc_spec ses = {.kind = FC_SES, .period = 48};
+  struct fc_spec hd = {.kind = FC_HOLT_DAMPED, .period = 48};
+  struct fc_model *m = NULL;
+  ets_series(y, 6000, 0.3, 0, 1, 21);
+  ASSERT_OK(fc_fit(y, 6000, &ses, NULL, &m, NULL));
+  ASSERT_NEAR(m->par.alpha, 0.3, 0.04);
+  ASSERT_NEAR(m->par.beta, 0, 0);
+  ASSERT_NEAR(m->par.gamma, 0, 0);
+  assert_int_equal(m->nparams, 1);
+  ASSERT_NEAR(sqrt(m->sse / (double)m->nsse), 1, 0.05);
+  fc_model_free(&m);
+  ets_series(y, 6000, 0.5, 0.1, 0.9, 22);
+  ASSERT_OK(fc_fit(y, 6000, &hd, NULL, &m, NULL));
+  ASSERT_NEAR(m->par.alpha, 0.5, 0.06);
+  ASSERT_NEAR(m->par.beta, 0.1, 0.05);
+  ASSERT_NEAR(m->par.gamma, 0, 0);
+  assert_true(m->par.phi > 0.8 && m->par.phi < 0.98);
+  assert_int_equal(m->nparams, 3);
+  ASSERT_NEAR(sqrt(m->sse / (double)m->nsse), 1, 0.05);
+  /* The forecast follows the damped trend from the last state. */
+  ASSERT_NEAR(fc_model_point(m, 3),
+              m->level + (m->par.phi + m->par.phi * m->par.phi +
+                          pow(m->par.phi, 3)) * m->trend, 1e-9);
+  fc_model_free(&m);
+}
+
+/* A constant series forecasts itself; a line, through the damped trend,
+ * forecasts its next step closely. */
+static void nonseasonal_known_forecasts(void **state) {
+  (void)state;
+  double y[96];
+  struct fc_spec ses = {.kind = FC_SES, .period = 12};
+  struct fc_spec hd = {.kind = FC_HOLT_DAMPED, .period = 12};
+  struct fc_model *m = NULL;
+  for(int t = 0; t < 96; t++)
+    y[t] = 42;
+  ASSERT_OK(fc_fit(y, 96, &ses, NULL, &m, NULL));
+  for(int h = 1; h <= 12; h++)
+    ASSERT_NEAR(fc_model_point(m, h), 42, 1e-9);
+  fc_model_free(&m);
+  for(int t = 0; t < 96; t++)
+    y[t] = 5 + 2.0 * t;
+  ASSERT_OK(fc_fit(y, 96, &hd, NULL, &m, NULL));
+  ASSERT_NEAR(fc_model_point(m, 1), 5 + 2.0 * 96, 0.05);
+  ASSERT_NEAR(m->trend, 2, 0.05);
+  fc_model_free(&m);
+}
+
+/* Updates after a fit match the fast pass of a refit, and the upper
+ * quantile covers what it promises on fresh simulated data. */
+static void nonseasonal_updates_and_calibration(void **state) {
+  (void)state;
+  static double y[8000];
+  enum fc_kind kinds[] = {FC_SES, FC_HOLT_DAMPED};
+  double q = 0.95;
+  for(size_t k = 0; k < 2; k++) {
+    struct fc_spec spec = {.kind = kinds[k], .period = 48, .fit_h = 6};
+    struct fc_model *m = NULL, *w = NULL;
+    struct fc_path p;
+    ets_series(y, 8000, 0.4, k ? 0.05 : 0, k ? 0.9 : 1, 30 + k);
+    ASSERT_OK(fc_fit(y, 4000, &spec, NULL, &m, NULL));
+    ASSERT_OK(fc_model_new(&spec, &w));
+    fc_model_copy(w, m);
+    /* Feed 500 values one by one and through the fast loop. */
+    for(size_t t = 4000; t < 4500; t++)
+      fc_update(m, y[t]);
+    struct fc_spec one = spec;
+    one.fit_h = 0;
+    w->spec = one;
+    fc_model_run(w, y + 4000, 500, NULL);
+    ASSERT_NEAR(w->level, m->level, 1e-9 * fabs(m->level));
+    ASSERT_NEAR(w->trend, m->trend, 1e-9);
+    ASSERT_NEAR(w->sigma2, m->sigma2, 1e-9 * m->sigma2);
+    ASSERT_NEAR(w->sse, m->sse, 1e-9 * m->sse);
+    fc_model_free(&w);
+    ASSERT_OK(fc_path_init(&p, 6, 1));
+    int hit = 0, tot = 0;
+    for(size_t t = 4500; t + 6 <= 8000; t++) {
+      ASSERT_OK(fc_forecast(m, 6, &q, 1, &p));
+      for(int h = 0; h < 6; h++) {
+        hit += y[t + (size_t)h] <= p.q[h] ? 1 : 0;
+        tot++;
+      }
+      fc_update(m, y[t]);
+    }
+    double cov = (double)hit / tot;
+    if(cov < 0.93 || cov > 0.97)
+      fail_msg("%s: q0.95 coverage %.3f outside [0.93, 0.97]",
+               fc_kind_name(kinds[k]), cov);
+    fc_path_cleanup(&p);
+    fc_model_free(&m);
+  }
+}
+
 static void fit_is_deterministic_and_refit_starts_warm(void **state) {
   (void)state;
   static double y[2400];
@@ -160,6 +274,52 @@ static void clipping_resists_bursts(void **state) {
   assert_true(sqrt(b->sigma2) < 6);
   fc_model_free(&a);
   fc_model_free(&b);
+}
+
+/* The fast pass clips as fc_update() does, from the first season on. */
+static void clipped_fast_pass_matches_update(void **state) {
+  (void)state;
+  static double y[2400];
+  noisy_series(y, 2400, 48, 13);
+  for(size_t t = 30; t < 2400; t += 97)
+    y[t] += 300;
+  y[700] = (double)NAN;
+  enum fc_kind kinds[] = {FC_HW, FC_HW_DAMPED, FC_SES, FC_HOLT_DAMPED};
+  for(size_t k = 0; k < 4; k++) {
+    struct fc_spec spec = {.kind = kinds[k], .period = 48, .clip_k = 2.5};
+    struct fc_model *a = NULL, *b = NULL;
+    ASSERT_OK(fc_model_new(&spec, &a));
+    ASSERT_OK(fc_model_new(&spec, &b));
+    a->par = (struct fc_params){.alpha = 0.3, .beta = 0.02, .phi = 0.9,
+                                .gamma = kinds[k] == FC_SES ||
+                                         kinds[k] == FC_HOLT_DAMPED ? 0 : 0.1};
+    if(kinds[k] == FC_HW || kinds[k] == FC_SES)
+      a->par.phi = 1;
+    if(kinds[k] == FC_SES)
+      a->par.beta = 0;
+    a->level = 100;
+    a->sigma2 = 9;
+    fc_model_copy(b, a);
+    double sum = 0;
+    int clipped = 0;
+    for(size_t t = 0; t < 2400; t++) {
+      double f = fc_model_next(a), e = fc_update(a, y[t]);
+      if(!isnan(e) && fabs(y[t] - f - e) > 1e-9)
+        clipped++;
+      sum += isnan(e) ? 0 : e * e;
+    }
+    double mse = fc_model_run(b, y, 2400, NULL);
+    assert_true(clipped > 10);
+    ASSERT_NEAR(b->level, a->level, 1e-9 * fabs(a->level));
+    ASSERT_NEAR(b->trend, a->trend, 1e-9);
+    ASSERT_NEAR(b->sigma2, a->sigma2, 1e-9 * a->sigma2);
+    ASSERT_NEAR(b->sse, a->sse, 1e-9 * a->sse);
+    ASSERT_NEAR(mse, sum / (double)a->nsse, 1e-9 * mse);
+    for(int i = 0; i < 48; i++)
+      ASSERT_NEAR(b->s1[i], a->s1[i], 1e-9);
+    fc_model_free(&a);
+    fc_model_free(&b);
+  }
 }
 
 static void gaps_leading_inside_trailing(void **state) {
@@ -270,10 +430,14 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(periodic_series_forecasts_itself),
     cmocka_unit_test(linear_trend_extrapolates),
+    cmocka_unit_test(nonseasonal_recovers_parameters),
+    cmocka_unit_test(nonseasonal_known_forecasts),
+    cmocka_unit_test(nonseasonal_updates_and_calibration),
     cmocka_unit_test(fit_is_deterministic_and_refit_starts_warm),
     cmocka_unit_test(refit_keeps_tables),
     cmocka_unit_test(quantile_is_calibrated),
     cmocka_unit_test(clipping_resists_bursts),
+    cmocka_unit_test(clipped_fast_pass_matches_update),
     cmocka_unit_test(gaps_leading_inside_trailing),
     cmocka_unit_test(refuses_what_cannot_fit),
     cmocka_unit_test(dshw_fits_two_seasons),

@@ -74,6 +74,65 @@ static void hw_damped_by_hand(void **state) {
   fc_model_free(&m);
 }
 
+/* Simple exponential smoothing: level only, a flat path, c_j = alpha. */
+static void ses_by_hand(void **state) {
+  (void)state;
+  struct fc_model *m = make(FC_SES, 4, 0);
+  struct fc_path p;
+  m->level = 10;
+  m->par = (struct fc_params){.alpha = 0.3, .phi = 1};
+  m->sigma2 = 4;
+  assert_false(fc_kind_seasonal(FC_SES));
+  ASSERT_NEAR(fc_model_next(m), 10, 0);
+  ASSERT_NEAR(fc_update(m, 12), 2, 1e-12);
+  ASSERT_NEAR(m->level, 10.6, 1e-12);
+  ASSERT_NEAR(m->trend, 0, 0);
+  for(int i = 0; i < 4; i++)
+    ASSERT_NEAR(m->s1[i], 0, 0);
+  ASSERT_NEAR(m->sigma2, 4 + 0.1 * (4 - 4), 1e-12);
+  ASSERT_OK(fc_path_init(&p, 6, 0));
+  ASSERT_OK(fc_forecast(m, 6, NULL, 0, &p));
+  for(int k = 1; k <= 6; k++) {
+    ASSERT_NEAR(p.mean[k - 1], 10.6, 1e-12);
+    /* No seasonal jump at k - 1 = 4: gamma is zero. */
+    ASSERT_NEAR(p.sd[k - 1], 2 * sqrt(1 + (k - 1) * 0.09), 1e-12);
+  }
+  fc_path_cleanup(&p);
+  fc_model_free(&m);
+}
+
+/* Holt's damped trend without a season. */
+static void holt_damped_by_hand(void **state) {
+  (void)state;
+  struct fc_model *m = make(FC_HOLT_DAMPED, 4, 0);
+  struct fc_path p;
+  m->level = 10;
+  m->trend = 1;
+  m->par = (struct fc_params){.alpha = 0.5, .beta = 0.1, .phi = 0.9};
+  m->sigma2 = 1;
+  assert_false(fc_kind_seasonal(FC_HOLT_DAMPED));
+  assert_true(fc_kind_seasonal(FC_HW_DAMPED));
+  /* yhat = 10 + 0.9 = 10.9, e = 1.1 */
+  ASSERT_NEAR(fc_update(m, 12), 1.1, 1e-12);
+  ASSERT_NEAR(m->level, 11.45, 1e-12);
+  ASSERT_NEAR(m->trend, 1.01, 1e-12);
+  ASSERT_OK(fc_path_init(&p, 5, 0));
+  ASSERT_OK(fc_forecast(m, 5, NULL, 0, &p));
+  double phik = 0, pw = 1, var = 1;
+  for(int k = 1; k <= 5; k++) {
+    pw *= 0.9;
+    phik += pw;
+    ASSERT_NEAR(p.mean[k - 1], 11.45 + phik * 1.01, 1e-12);
+    /* sigma2 = 1 + 0.1 * (1.21 - 1) after the update. */
+    ASSERT_NEAR(p.sd[k - 1], sqrt(1.021 * var), 1e-12);
+    /* c_k = alpha + beta * (phi + ... + phi^k), with no seasonal term. */
+    double c = 0.5 + 0.1 * phik;
+    var += c * c;
+  }
+  fc_path_cleanup(&p);
+  fc_model_free(&m);
+}
+
 static void hw_multiplicative_by_hand(void **state) {
   (void)state;
   struct fc_model *m = make(FC_HW_MUL, 2, 0);
@@ -206,6 +265,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(hw_additive_by_hand),
     cmocka_unit_test(hw_damped_by_hand),
+    cmocka_unit_test(ses_by_hand),
+    cmocka_unit_test(holt_damped_by_hand),
     cmocka_unit_test(hw_multiplicative_by_hand),
     cmocka_unit_test(dshw_by_hand),
     cmocka_unit_test(snaive_and_gaps),
