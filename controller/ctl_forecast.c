@@ -21,7 +21,8 @@
 static const char usage[] =
   "usage: prewarm forecast --input FILE [--column NAME] --horizon H\n"
   "                        [--period N|auto] [--period2 N]\n"
-  "                        [--model auto|snaive|hw|hw-damped|hw-mul|dshw]\n"
+  "                        [--model auto|snaive|ses|holt-damped|hw|hw-damped|\n"
+  "                                 hw-mul|dshw]\n"
   "                        [--quantiles LIST] [--clip K] [--stats]\n"
   "\n"
   "Fits a seasonal model to one column of a CSV file (a header row, one row\n"
@@ -37,9 +38,10 @@ static const char usage[] =
   "  --period2 N       a second, longer season for dshw (e.g. 2016 weekly\n"
   "                    with 288 daily at 5-minute steps); with --model auto\n"
   "                    it adds dshw to the candidates\n"
-  "  --model M         auto (default) chooses on a hold-out; snaive, hw\n"
-  "                    (additive), hw-damped, hw-mul (multiplicative season),\n"
-  "                    dshw (double seasonal, Taylor 2003)\n"
+  "  --model M         auto (default) chooses on a hold-out; snaive, ses\n"
+  "                    (level only), holt-damped (damped trend, no season),\n"
+  "                    hw (additive), hw-damped, hw-mul (multiplicative\n"
+  "                    season), dshw (double seasonal, Taylor 2003)\n"
   "  --quantiles LIST  comma-separated probabilities (default 0.95)\n"
   "  --clip K          robust fit: clip one-step errors at K standard\n"
   "                    deviations (1..10; default off)\n"
@@ -142,7 +144,8 @@ static int parse_args(int argc, char **argv, struct opts *o) {
     o->model_auto = 1;
   else if(fc_kind_parse(model, &o->kind))
     return ctl_cli_fail("forecast", "--model: unknown model '%s' (auto, "
-                        "snaive, hw, hw-damped, hw-mul, dshw)", model);
+                        "snaive, ses, holt-damped, hw, hw-damped, hw-mul, "
+                        "dshw)", model);
   if(strcmp(period, "auto") != 0) {
     long v;
     if(ctl_cli_long(period, 2, 40320, &v))
@@ -266,7 +269,7 @@ static void json_num(const char *key, double v, int comma) {
     fprintf(stderr, "\"%s\":null%s", key, comma ? "," : "");
 }
 
-static void print_stats(const struct opts *o, const struct fc_model *m,
+static void print_stats(const struct fc_model *m,
                         const struct fc_choice *ch,
                         const struct fc_period_info *pi,
                         const struct pw_csv_column *col, double fit_ms,
@@ -295,7 +298,8 @@ static void print_stats(const struct opts *o, const struct fc_model *m,
   json_num("aic", m->spec.kind == FC_SNAIVE ? (double)NAN : m->aic, 1);
   json_num("rmse", m->nsse ? sqrt(m->sse / (double)m->nsse) : (double)NAN, 1);
   json_num("sigma", sqrt(m->sigma2), 1);
-  fprintf(stderr, "\"clip\":%g,\"fit_h\":%d", o->clip, m->spec.fit_h);
+  /* The clipping in use: as asked, or what auto chose. */
+  fprintf(stderr, "\"clip\":%g,\"fit_h\":%d", m->spec.clip_k, m->spec.fit_h);
   if(ch) {
     fprintf(stderr, ",\"holdout\":%d,\"candidates\":{", ch->holdout);
     int first = 1;
@@ -352,7 +356,7 @@ static int fit_and_print(struct opts *o, const struct pw_csv_column *col,
   if(rc == 0) {
     print_path(o, &path);
     if(o->stats)
-      print_stats(o, m, o->model_auto ? &ch : NULL, pi, col, fit_ms, &fi);
+      print_stats(m, o->model_auto ? &ch : NULL, pi, col, fit_ms, &fi);
   }
   else {
     ctl_cli_fail("forecast", "forecast failed: %s", pw_strerror(rc));

@@ -68,7 +68,7 @@ static const char usage[] =
   "                      kubernetes, 0.99 for lambda)\n"
   "  --headroom F        extra fraction on the forecast (default 0)\n"
   "  --model M           auto (default: chosen on a hold-out, again daily),\n"
-  "                      snaive, hw, hw-damped or hw-mul\n"
+  "                      snaive, ses, holt-damped, hw, hw-damped or hw-mul\n"
   "  --min N, --max N    bounds on the capacity requested\n"
   "  --stabilization S   scale down only to the highest recommendation of\n"
   "                      the last S seconds, as the HPA does (default 300)\n"
@@ -284,8 +284,8 @@ static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
     }
     o->model_auto = 0;
     if(fc_kind_parse(arg, &o->kind) || o->kind == FC_DSHW)
-      return ctl_cli_fail("plan", "--model: '%s' is not auto, snaive, hw, "
-                          "hw-damped or hw-mul", arg);
+      return ctl_cli_fail("plan", "--model: '%s' is not auto, snaive, ses, "
+                          "holt-damped, hw, hw-damped or hw-mul", arg);
     return 0;
   case 'G': return num("--momentum", arg, 0, 10, &o->momentum);
   case 'r':

@@ -44,7 +44,7 @@ if r is not None:
     assert abs(r * d["frontier_loss_at_equal_cost"] - pred["unserved_fraction"]) < 1e-9
 q = d["equal_loss_cost_ratio"]
 if q is not None:
-    assert abs(q * d["frontier_cost_at_equal_loss"] - pred["instance_seconds"]) < 1e-3
+    assert abs(q * d["frontier_cost_at_equal_loss"] - pred["instance_seconds"]) < 1e-9 * pred["instance_seconds"]
 ' "$T/plan.json"
 
 # Each curve point is a full replay: the same as planning at that setting.
@@ -94,7 +94,7 @@ if d["frontier_cost_at_equal_loss"] is not None:
     assert abs(m["saving_vs_frontier_equal_loss"] - want) < 1e-6 * max(1, abs(want))
 ' "$T/plan.json"
 
-"$P" plan --trace "$T/trace.csv" $K8S --slo-unserved 0.002 >"$T/plan.txt"
+"$P" plan --trace "$T/trace.csv" $K8S --slo-unserved 0.005 >"$T/plan.txt"
 check "text: the headline and the lines to paste" sh -c "
   grep -q 'At the same pod-hours as an HPA, prewarm' '$T/plan.txt' &&
   grep -q '^    quantile: ' '$T/plan.txt' && grep -q '^    headroom: ' '$T/plan.txt'"
