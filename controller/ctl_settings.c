@@ -34,9 +34,10 @@ static struct ctl_policy policy_of(const struct cfg_target *c) {
   int stab = ctl_settings_steps(c->stabilization_ms, c->step_ms);
   int hold = ctl_settings_steps(c->surge_hold_ms, c->step_ms);
   /* A ratio given alone is the guard as configured, acting on every
-   * surge; none given, the guard calibrates itself. */
-  double pay = c->surge_pay >= 0  ? c->surge_pay
-               : c->surge_ratio > 0 ? 0 : CTL_SURGE_PAY;
+   * surge; none given, the guard calibrates itself, except on Lambda,
+   * where only the forecast provisions by default. */
+  double pay = c->surge_pay >= 0 ? c->surge_pay
+               : c->surge_ratio > 0 || lambda ? 0 : CTL_SURGE_PAY;
   return (struct ctl_policy){
     .unit_capacity = c->unit_capacity,
     .duration_ms = lambda ? c->duration_ms : 0,

@@ -69,7 +69,9 @@
  * in clusters) and 0 to 0.2 elsewhere (NAB AMZN 0.15, GOOG 0.19, FB 0.16,
  * ELB 0.14, nyc_taxi 0, the made flash crowds 0.20, level shifts and
  * holidays 0): 0.5 lies between.  On World Cup it then acts from day 11
- * on: unserved at equal cost 0.47 -> 0.40 of the reactive frontier's. */
+ * on: unserved at equal cost 0.47 -> 0.40 of the reactive frontier's.
+ * Not on Lambda, where only the forecast provisions by default (see
+ * ctl_settings_target()). */
 #define CTL_SURGE_RATIO_AUTO 1.5
 #define CTL_SURGE_PAY 0.5
 

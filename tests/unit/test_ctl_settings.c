@@ -40,9 +40,9 @@ static void platform_defaults(void **state) {
   pw_free(sched);
 }
 
-/* The surge guard: by default it calibrates itself; a ratio given alone
- * is the guard acting on every surge; surge_pay 0 without a ratio is no
- * guard. */
+/* The surge guard: by default it calibrates itself on Kubernetes and is
+ * off on Lambda; a ratio given alone is the guard acting on every surge;
+ * surge_pay 0 without a ratio is no guard. */
 static void surge_guard_defaults(void **state) {
   (void)state;
   struct cfg_target t;
@@ -67,6 +67,13 @@ static void surge_guard_defaults(void **state) {
   t.surge_pay = 0;
   ASSERT_OK(ctl_settings_target(&t, 0, 0, &c, &sched));
   ASSERT_NEAR(c.policy.surge_ratio, 0, 0);
+  pw_free(sched);
+  /* Lambda: no guard unless configured. */
+  t.surge_pay = -1;
+  t.actuator = CFG_ACT_LAMBDA;
+  ASSERT_OK(ctl_settings_target(&t, 0, 0, &c, &sched));
+  ASSERT_NEAR(c.policy.surge_ratio, 0, 0);
+  ASSERT_NEAR(c.policy.surge_pay, 0, 0);
   pw_free(sched);
 }
 
