@@ -179,6 +179,7 @@ static const struct field policy_fields[] = {
   {"stabilization", F_DUR, T_OFF(stabilization_ms), 0, 86400000, 0, NULL},
   {"surge_ratio", F_NUM, T_OFF(surge_ratio), 0, 100, 0, NULL},
   {"surge_factor", F_NUM, T_OFF(surge_factor), 1, 100, 0, NULL},
+  {"surge_pay", F_NUM, T_OFF(surge_pay), 0, 100, 0, NULL},
   {"surge_hold", F_DUR, T_OFF(surge_hold_ms), 1000, 7 * 86400000.0, 0,
    NULL},
   {"schedule", F_SECTION, 0, 0, 0, 0, NULL},  /* a list: see below */
@@ -730,6 +731,7 @@ void cfg_target_defaults(struct cfg_target *t) {
   t->stabilization_ms = 300000;
   t->surge_factor = 4;
   t->surge_hold_ms = 3600000;
+  t->surge_pay = -1;  /* the default: ctl_settings' CTL_SURGE_PAY */
   t->slo_window_ms = 86400000;
   t->slo_keepalive_ms = 600000;
   t->slo_headroom_max = -1;
@@ -792,7 +794,7 @@ static void read_target(struct ctx *c, const struct pw_yaml *m,
            t->min, t->max);
     if(t->surge_ratio > 0 && t->surge_ratio <= 1)
       emit(c, pw_yaml_get(pol, "surge_ratio"), "surge_ratio",
-           "must be 0 (off) or above 1");
+           "must be 0 (the calibrated guard's own) or above 1");
   }
   const struct pw_yaml *slo = pw_yaml_get(m, "slo");
   if(slo)

@@ -77,8 +77,13 @@ struct cfg_target {
   int64_t warmup_ms, stabilization_ms;
   long min, max;
   double budget_instance_hours;
-  double surge_ratio, surge_factor;  /* the surge guard; ratio 0: off */
+  double surge_ratio, surge_factor;  /* the surge guard; ratio 0: the
+                                      * calibrated one's own */
   int64_t surge_hold_ms;
+  double surge_pay;       /* > 0: the guard acts only where it has paid
+                           * (ctl_policy's surge_pay); 0: on every surge
+                           * (with no ratio: no guard); -1 (not given):
+                           * 0 with a ratio, else CTL_SURGE_PAY */
   struct cfg_schedule *schedules;
   size_t nschedules;
   /* slo: an objective the quantile and headroom are moved to meet (both

@@ -56,6 +56,8 @@ int ctl_policy_check(const struct ctl_policy *p, char *err, size_t errlen) {
     what = "surge factor must be from 1 to 100";
   else if(p->surge_ratio > 0 && p->surge_hold_steps < 1)
     what = "surge hold must be at least one step";
+  else if(!(p->surge_pay >= 0 && p->surge_pay <= 100))
+    what = "surge pay must be from 0 to 100";
   if(what) {
     snprintf(err, errlen, "%s", what);
     return PW_EINVAL;
@@ -106,6 +108,31 @@ double ctl_surge_step(const struct ctl_policy *p, struct ctl_surge *sg,
   if(sg->left == 0)
     return 0;
   return sg->base + p->surge_factor * (sg->peak - sg->base);
+}
+
+void ctl_surge_account(const struct ctl_policy *p, struct ctl_surge *sg,
+                       double load, long ready_with, long ready_without,
+                       long added) {
+  if(added > 0)
+    sg->spend += (double)added;
+  if(!isfinite(load))
+    return;
+  sg->steps++;
+  double need = ctl_policy_instances(p, load);
+  /* One more instance at every step would have served this much. */
+  if(need > (double)ready_without)
+    sg->margin_gain += fmin(1.0, need - (double)ready_without);
+  /* What the guard's extra capacity would have served. */
+  if(ready_with > ready_without && need > (double)ready_without)
+    sg->gain += fmin(need, (double)ready_with) - (double)ready_without;
+}
+
+int ctl_surge_pays(const struct ctl_policy *p, const struct ctl_surge *sg) {
+  if(!(p->surge_pay > 0))
+    return 1;
+  /* Its gain per instance-step against one instance more everywhere. */
+  return sg->gain > 0 &&
+         sg->gain * sg->steps >= p->surge_pay * sg->margin_gain * sg->spend;
 }
 
 /* Scheduled floors active now (from one lead time before their start). */
@@ -170,8 +197,8 @@ static long base_of(const struct ctl_policy *p,
 /* The surge guard, the budget and the scheduled floors on top. */
 static long extras(const struct ctl_policy *p,
                    const struct ctl_target_state *s, long rec, long floor,
-                   unsigned *why) {
-  if(p->surge_ratio > 0 && s->surge_load > 0) {
+                   int guard, unsigned *why) {
+  if(guard && p->surge_ratio > 0 && s->surge_load > 0) {
     long surge = ceil_instances(ctl_policy_instances(p, s->surge_load));
     if(surge > rec) {
       rec = surge;
@@ -234,7 +261,9 @@ void ctl_policy_decide(const struct ctl_policy *p,
   out->predicted = (double)NAN;
   out->floor = floor_of(p, s);
   long rec = base_of(p, s, path, out, &why);
-  out->recommendation = extras(p, s, rec, out->floor, &why);
+  unsigned ignored = 0;
+  out->unsurged = extras(p, s, rec, out->floor, 0, &ignored);
+  out->recommendation = extras(p, s, rec, out->floor, 1, &why);
   out->desired = limits(p, s, out->recommendation, &why);
   out->reasons = why;
 }

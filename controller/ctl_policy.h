@@ -88,6 +88,14 @@ struct ctl_policy {
   double surge_ratio;          /* > 1, or 0 = off */
   double surge_factor;         /* >= 1 */
   int surge_hold_steps;        /* >= 1 when on */
+  /* The calibrated guard (surge_pay > 0): the guard runs in the shadow
+   * all the time and acts only while, over the history so far, the load
+   * it would have served beyond what was ready without it (in instance-
+   * steps) is at least surge_pay times the instance-steps it would have
+   * added.  Where flash crowds cluster it pays for itself; on counts whose
+   * noise alone crosses the ratio it does not, and stays off.  0: the
+   * guard acts on every surge. */
+  double surge_pay;            /* >= 0 */
   const struct ctl_schedule *schedules;
   int nschedules;
 };
@@ -98,6 +106,11 @@ struct ctl_policy {
 struct ctl_surge {
   double base, peak;           /* the load before it, its highest */
   int left;                    /* steps the guard still holds */
+  /* The calibration (see surge_pay), over the history, in instance-
+   * steps: load the guard served beyond the capacity without it, what it
+   * added, and what one instance more at every step would have served
+   * over `steps` steps. */
+  double gain, spend, margin_gain, steps;
 };
 
 /* What the target knows at decision time. */
@@ -122,6 +135,7 @@ struct ctl_decision {
                           * later decisions stabilise over */
   long predictive;       /* the forecast part, -1 when not used */
   long floor;            /* the reactive floor */
+  long unsurged;         /* the recommendation without the surge guard */
   double predicted;      /* the highest forecast quantile over the lead
                           * window, in load units (NAN when not used) */
   unsigned reasons;      /* CTL_R(...) bits */
@@ -155,6 +169,21 @@ void ctl_policy_decide(const struct ctl_policy *p,
  */
 double ctl_surge_step(const struct ctl_policy *p, struct ctl_surge *sg,
                       double load, double before);
+
+/*
+ * The calibrated guard's bookkeeping for one step, pure: load is the
+ * step's load, ready_with and ready_without the capacity ready for it
+ * with the guard acting and without it (in the platform model, the
+ * lowest request of the last lead_steps), and added the instances the
+ * guard adds to this step's request.  Accumulates sg->gain and sg->spend.
+ */
+void ctl_surge_account(const struct ctl_policy *p, struct ctl_surge *sg,
+                       double load, long ready_with, long ready_without,
+                       long added);
+
+/* Whether the guard acts: always when p->surge_pay is 0, else once it has
+ * added something and its gain is at least surge_pay times its spend. */
+int ctl_surge_pays(const struct ctl_policy *p, const struct ctl_surge *sg);
 
 /* Writes the reason names, comma-separated, into buf. */
 void ctl_reasons_format(unsigned reasons, char *buf, size_t len);

@@ -33,6 +33,11 @@ static struct ctl_policy policy_of(const struct cfg_target *c) {
   int w = ctl_settings_steps(c->warmup_ms, c->step_ms);
   int stab = ctl_settings_steps(c->stabilization_ms, c->step_ms);
   int hold = ctl_settings_steps(c->surge_hold_ms, c->step_ms);
+  /* A ratio given alone is the guard as configured, acting on every
+   * surge; none given, the guard calibrates itself, except on Lambda,
+   * where only the forecast provisions by default. */
+  double pay = c->surge_pay >= 0 ? c->surge_pay
+               : c->surge_ratio > 0 || lambda ? 0 : CTL_SURGE_PAY;
   return (struct ctl_policy){
     .unit_capacity = c->unit_capacity,
     .duration_ms = lambda ? c->duration_ms : 0,
@@ -53,9 +58,12 @@ static struct ctl_policy policy_of(const struct cfg_target *c) {
     .max_error_ratio = lambda ? CTL_MAX_ERROR_RATIO_LAMBDA
                               : CTL_MAX_ERROR_RATIO_KUBERNETES,
     .momentum = c->momentum,
-    .surge_ratio = c->surge_ratio,
+    /* No ratio: the calibrated guard at its own, unless surge_pay is 0. */
+    .surge_ratio = c->surge_ratio > 0 ? c->surge_ratio
+                   : pay > 0          ? CTL_SURGE_RATIO_AUTO : 0,
     .surge_factor = c->surge_factor,
-    .surge_hold_steps = hold > 0 ? hold : 1};
+    .surge_hold_steps = hold > 0 ? hold : 1,
+    .surge_pay = pay};
 }
 
 /* The SLO feedback's settings: none without an objective. */

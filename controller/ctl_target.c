@@ -24,6 +24,10 @@ struct ctl_target {
   struct ctl_surge surge;
   size_t surge_seen;        /* hist.total when the guard last stepped */
   double surge_load;        /* what it asks to serve, or 0 */
+  /* The calibrated guard's shadow: the last L requests with the guard
+   * acting and without it (a ring; sg_n valid). */
+  long *sg_with, *sg_without;
+  int sg_n, sg_head;
   struct fc_model *model;
   int period, period2;      /* in use; 0 while unknown */
   long since_refit, since_select;
@@ -130,8 +134,10 @@ int ctl_target_new(const struct ctl_target_cfg *cfg, struct ctl_target **out,
   t->pend_step = pw_calloc(L, sizeof(size_t));
   t->recent = pw_calloc(rs, sizeof(long));
   t->spent = pw_calloc(t->spent_cap, sizeof(long));
+  t->sg_with = pw_calloc(L, sizeof(long));
+  t->sg_without = pw_calloc(L, sizeof(long));
   if(!t->pend_f || !t->pend_y || !t->pend_step ||
-     !t->recent || !t->spent) {
+     !t->recent || !t->spent || !t->sg_with || !t->sg_without) {
     rc = PW_ENOMEM;
     goto fail;
   }
@@ -163,6 +169,8 @@ void ctl_target_free(struct ctl_target **tp) {
   pw_free(t->pend_step);
   pw_free(t->recent);
   pw_free(t->spent);
+  pw_free(t->sg_with);
+  pw_free(t->sg_without);
   ctl_slo_cleanup(&t->slo);
   pw_free(t);
   *tp = NULL;
@@ -442,6 +450,44 @@ static void surge_step(struct ctl_target *t) {
                                 fc_series_back(&t->hist, 0), before);
 }
 
+/* The lowest of the last n entries of a ring of L whose newest is before
+ * head. */
+static long ring_min(const long *r, int L, int head, int n) {
+  long lo = -1;
+  for(int i = 1; i <= n; i++) {
+    long v = r[(head - i + L) % L];
+    if(lo < 0 || v < lo)
+      lo = v;
+  }
+  return lo;
+}
+
+/* The calibrated guard's shadow for the step just decided: what would
+ * have been ready with the guard and without it, and what it adds. */
+static void surge_account(struct ctl_target *t,
+                          const struct ctl_decision *dec) {
+  const struct ctl_policy *p = &t->cfg.policy;
+  if(!(p->surge_ratio > 0 && p->surge_pay > 0))
+    return;
+  long without = dec->unsurged, with = without;
+  if(t->surge_load > 0) {
+    double need = ctl_policy_instances(p, t->surge_load);
+    long g = (long)ceil(need - 1e-9);
+    if(g > with)
+      with = g;
+  }
+  t->sg_with[t->sg_head] = with;
+  t->sg_without[t->sg_head] = without;
+  t->sg_head = (t->sg_head + 1) % t->L;
+  if(t->sg_n < t->L)
+    t->sg_n++;
+  int n = p->lead_steps < t->sg_n ? p->lead_steps : t->sg_n;
+  ctl_surge_account(p, &t->surge, fc_series_back(&t->hist, 0),
+                    ring_min(t->sg_with, t->L, t->sg_head, n),
+                    ring_min(t->sg_without, t->L, t->sg_head, n),
+                    with - without);
+}
+
 int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
                     struct ctl_decision *dec, struct act_capacity *cap) {
   struct ctl_target_state s;
@@ -479,8 +525,10 @@ int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,
     .spent_s = t->spent_s,
     .recent = t->recent,
     .nrecent = t->recent_n,
-    .surge_load = t->surge_load};
+    .surge_load = ctl_surge_pays(&t->cfg.policy, &t->surge)
+                    ? t->surge_load : 0};
   ctl_policy_decide(&t->cfg.policy, &s, have ? &t->path : NULL, dec);
+  surge_account(t, dec);
   /* The forecast part was sized by a setting the objective moved. */
   if(t->cfg.slo.kind != CTL_SLO_NONE && (dec->reasons & CTL_R(PREDICTIVE)) &&
      (t->slo.moves_up || t->slo.moves_down))

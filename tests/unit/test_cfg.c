@@ -37,6 +37,7 @@ static const char base[] =
   "    surge_ratio: 1.5\n"
   "    surge_factor: 3\n"
   "    surge_hold: 30m\n"
+  "    surge_pay: 0.25\n"
   "    schedule: [{start: '2026-11-27T08:00:00Z', "
   "end: '2026-11-28T08:00:00Z', min: 20}]\n"
   "- name: b\n"
@@ -120,6 +121,7 @@ static void any_one_change_is_not(void **state) {
     {"surge_ratio: 1.5", "surge_ratio: 2", 0},
     {"surge_factor: 3", "surge_factor: 4", 0},
     {"surge_hold: 30m", "surge_hold: 31m", 0},
+    {"surge_pay: 0.25", "surge_pay: 0.3", 0},
     {"min: 20", "min: 21", 0},
     {"metric: m", "metric: n", 1},
     {"b: '2'", "b: '3'", 1},

@@ -318,6 +318,66 @@ static void surge_raises_the_decision_within_bounds(void **state) {
   assert_int_equal(ctl_policy_check(&p, err, sizeof(err)), PW_EINVAL);
 }
 
+/* The calibrated guard: it acts once the load it would have served per
+ * instance-step it adds is at least surge_pay times what one instance
+ * more at every step would have served per step. */
+static void surge_pays_for_itself_or_stays_off(void **state) {
+  (void)state;
+  struct ctl_policy p = base_policy();
+  struct ctl_target_state s = base_state();
+  struct fc_path path = path3(60, 60, 60);
+  struct ctl_surge sg = {0}, noise = {0};
+  struct ctl_decision d;
+  p.surge_ratio = 1.5;
+  p.surge_factor = 4;
+  p.surge_hold_steps = 60;
+  /* Without calibration the guard always acts. */
+  assert_true(ctl_surge_pays(&p, &sg));
+  p.surge_pay = 0.5;
+  /* No evidence yet: off. */
+  assert_false(ctl_surge_pays(&p, &sg));
+  /* Quiet steps served by what was ready: nothing for either. */
+  for(int i = 0; i < 98; i++)
+    ctl_surge_account(&p, &sg, 50, 5, 5, 0);
+  ASSERT_NEAR(sg.steps, 98, 1e-12);
+  ASSERT_NEAR(sg.margin_gain, 0, 1e-12);
+  /* A crowd of 150 (15 instances) meets 20 ready with the guard, 10
+   * without: it serves 5, one instance more would have served 1. */
+  ctl_surge_account(&p, &sg, 150, 20, 10, 10);
+  ASSERT_NEAR(sg.gain, 5, 1e-12);
+  ASSERT_NEAR(sg.margin_gain, 1, 1e-12);
+  ctl_surge_account(&p, &sg, 100, 20, 10, 10);
+  ASSERT_NEAR(sg.spend, 20, 1e-12);
+  /* 5 per 20 instance-steps against 1 per 100 steps: it pays. */
+  assert_true(ctl_surge_pays(&p, &sg));
+  /* No data is no step. */
+  ctl_surge_account(&p, &sg, (double)NAN, 20, 10, 0);
+  ASSERT_NEAR(sg.steps, 100, 1e-12);
+  ASSERT_NEAR(sg.gain, 5, 1e-12);
+  /* Noise: every step one instance short, which the guard serves by
+   * adding 3; one instance more everywhere serves as much for 1. */
+  for(int i = 0; i < 100; i++)
+    ctl_surge_account(&p, &noise, 60, 7, 5, 3);
+  ASSERT_NEAR(noise.gain, 100, 1e-9);
+  ASSERT_NEAR(noise.margin_gain, 100, 1e-9);
+  assert_false(ctl_surge_pays(&p, &noise));
+  p.surge_pay = 0.3;
+  assert_true(ctl_surge_pays(&p, &noise));
+  /* The decision says what it would be without the guard. */
+  s.surge_load = 700;
+  ctl_policy_decide(&p, &s, &path, &d);
+  assert_int_equal(d.desired, 70);
+  assert_int_equal(d.unsurged, 6);
+  s.surge_load = 0;
+  ctl_policy_decide(&p, &s, &path, &d);
+  assert_int_equal(d.unsurged, 6);
+  assert_int_equal(d.recommendation, 6);
+  char err[128];
+  ASSERT_OK(ctl_policy_check(&p, err, sizeof(err)));
+  p.surge_pay = -1;
+  assert_int_equal(ctl_policy_check(&p, err, sizeof(err)), PW_EINVAL);
+}
+
 /* Same inputs, same decision: the policy keeps no state. */
 static void deterministic(void **state) {
   (void)state;
@@ -344,6 +404,7 @@ int main(void) {
     cmocka_unit_test(checks_and_reason_names),
     cmocka_unit_test(surge_guard_starts_holds_and_ends),
     cmocka_unit_test(surge_raises_the_decision_within_bounds),
+    cmocka_unit_test(surge_pays_for_itself_or_stays_off),
     cmocka_unit_test(deterministic),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

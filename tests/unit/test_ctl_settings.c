@@ -40,6 +40,43 @@ static void platform_defaults(void **state) {
   pw_free(sched);
 }
 
+/* The surge guard: by default it calibrates itself on Kubernetes and is
+ * off on Lambda; a ratio given alone is the guard acting on every surge;
+ * surge_pay 0 without a ratio is no guard. */
+static void surge_guard_defaults(void **state) {
+  (void)state;
+  struct cfg_target t;
+  struct ctl_target_cfg c;
+  struct ctl_schedule *sched = NULL;
+  test_target(&t, 60000, 120000, 10, 100);
+  ASSERT_OK(ctl_settings_target(&t, 0, 0, &c, &sched));
+  ASSERT_NEAR(c.policy.surge_ratio, CTL_SURGE_RATIO_AUTO, 0);
+  ASSERT_NEAR(c.policy.surge_pay, CTL_SURGE_PAY, 0);
+  assert_int_equal(c.policy.surge_hold_steps, 60);
+  pw_free(sched);
+  t.surge_ratio = 2;
+  ASSERT_OK(ctl_settings_target(&t, 0, 0, &c, &sched));
+  ASSERT_NEAR(c.policy.surge_ratio, 2, 0);
+  ASSERT_NEAR(c.policy.surge_pay, 0, 0);
+  pw_free(sched);
+  t.surge_pay = 0.25;
+  ASSERT_OK(ctl_settings_target(&t, 0, 0, &c, &sched));
+  ASSERT_NEAR(c.policy.surge_pay, 0.25, 0);
+  pw_free(sched);
+  t.surge_ratio = 0;
+  t.surge_pay = 0;
+  ASSERT_OK(ctl_settings_target(&t, 0, 0, &c, &sched));
+  ASSERT_NEAR(c.policy.surge_ratio, 0, 0);
+  pw_free(sched);
+  /* Lambda: no guard unless configured. */
+  t.surge_pay = -1;
+  t.actuator = CFG_ACT_LAMBDA;
+  ASSERT_OK(ctl_settings_target(&t, 0, 0, &c, &sched));
+  ASSERT_NEAR(c.policy.surge_ratio, 0, 0);
+  ASSERT_NEAR(c.policy.surge_pay, 0, 0);
+  pw_free(sched);
+}
+
 static void source_lags(void **state) {
   (void)state;
   struct cfg_target t;
@@ -99,6 +136,7 @@ int main(void) {
   gsl_set_error_handler_off();
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(platform_defaults),
+    cmocka_unit_test(surge_guard_defaults),
     cmocka_unit_test(source_lags),
     cmocka_unit_test(late_by_its_lag_is_not_stale),
   };

@@ -71,7 +71,7 @@ static struct ctl_target *make(long min) {
   char err[128];
   /* Configured as a file would (the rest the defaults). */
   test_target(&target, 60000, 60000, 10, 1000);
-  target.history_ms = 86400000;
+  target.history_ms = 64 * 60000;
   target.min = min;
   pw_free(sched);
   ASSERT_OK(ctl_settings_target(&target, 0, 0, &c, &sched));
@@ -127,10 +127,57 @@ static void a_refusal_is_a_reason(void **state) {
   ctl_target_free(&t);
 }
 
+/* Feeds load v as step i (60 s steps) and decides. */
+static void step(struct ctl_target *t, struct fake *f, long i, double v,
+                 struct ctl_decision *d) {
+  struct act_capacity cap;
+  int64_t ts = i * 60000;
+  ctl_target_observe(t, &ts, &v, 1);
+  ASSERT_OK(ctl_target_tick(t, ts + 60000, &f->base, d, &cap));
+}
+
+/* The default surge guard calibrates itself: after a quiet day, a burst
+ * followed by another within the hold shows that holding capacity after
+ * the first would have served the second, so the next burst is met by the
+ * guard; a load whose noise alone keeps crossing the ratio never shows it,
+ * and the guard stays off. */
+static void surge_guard_acts_only_where_it_has_paid(void **state) {
+  (void)state;
+  struct fake f = {{&fake_ops, "", "", 0}, 100000, 0, 0, 0};
+  struct ctl_decision d;
+  struct ctl_target *t = make(0);
+  assert_true(ctl_target_policy(t)->surge_ratio > 1);
+  assert_true(ctl_target_policy(t)->surge_pay > 0);
+  long i = 0;
+  for(; i < 1500; i++)
+    step(t, &f, i, 100, &d);
+  assert_false(d.reasons & CTL_R(SURGE));
+  step(t, &f, i++, 400, &d);   /* the first burst: no evidence yet */
+  assert_false(d.reasons & CTL_R(SURGE));
+  step(t, &f, i++, 100, &d);
+  step(t, &f, i++, 100, &d);
+  step(t, &f, i++, 400, &d);   /* the second, within the hold */
+  for(long k = 0; k < 200; k++)
+    step(t, &f, i++, 100, &d);
+  step(t, &f, i++, 400, &d);   /* now the guard acts on the rise */
+  assert_true(d.reasons & CTL_R(SURGE));
+  assert_int_equal(d.desired, (100 + 4 * 300) / 10);
+  ctl_target_free(&t);
+
+  /* Noise that crosses 1.5x every other step: never worth it. */
+  t = make(0);
+  for(i = 0; i < 2000; i++) {
+    step(t, &f, i, i % 2 ? 160 : 100, &d);
+    assert_false(d.reasons & CTL_R(SURGE));
+  }
+  ctl_target_free(&t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(actuator_reasons_reach_the_decision),
     cmocka_unit_test(a_refusal_is_a_reason),
+    cmocka_unit_test(surge_guard_acts_only_where_it_has_paid),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   pw_free(sched);
