@@ -59,6 +59,7 @@ static void target_json(const struct ctl_unit *u, const struct ctl_snap *z,
   json_num(b, "slo_miss", z->slo_miss);
   json_num(b, "warmup_measured_seconds", z->warmup_s);
   json_num(b, "lead_seconds", z->lead_s);
+  json_num(b, "surge_guard_active", z->surge_active);
   ctl_reasons_format(z->reasons, reasons, sizeof(reasons));
   pw_buf_addf(b, "\"decided_at_ms\":%lld,\"reasons\":",
               (long long)z->at_ms);

@@ -79,6 +79,7 @@ static int sample(struct pw_buf *b, const char *name, const char *target,
 enum gauge { G_DESIRED, G_REQUESTED, G_READY, G_LOAD, G_MEAN, G_UPPER,
              G_ERROR, G_STALE, G_FIT, G_SKIPPED, G_ACT_STALE, G_QUANTILE,
              G_HEADROOM, G_SLO_OBJECTIVE, G_SLO_MISS, G_WARMUP, G_LEAD,
+             G_SURGE,
              G_COUNT };
 
 static double gauge_of(const struct ctl_unit *u, const struct ctl_snap *z,
@@ -102,6 +103,7 @@ static double gauge_of(const struct ctl_unit *u, const struct ctl_snap *z,
   case G_SLO_MISS: return z->slo_miss;
   case G_WARMUP: return z->warmup_s;
   case G_LEAD: return z->lead_s;
+  case G_SURGE: return z->surge_active;
   default: return NaN;
   }
 }
@@ -339,6 +341,9 @@ int ctl_metrics_render(struct ctl_daemon *d, struct pw_buf *b) {
     {"prewarm_target_lead_seconds", "gauge",
      "The lead time decisions cover now: the measured warm-up and a tick, "
      "at most the configured warm-up's."},
+    {"prewarm_target_surge_guard_active", "gauge",
+     "1 while the calibrated surge guard has paid for itself and acts on a "
+     "surge, 0 while it only runs in the shadow; NaN without one."},
   };
   struct ctl_loop_stats st;
   long ok, refused;

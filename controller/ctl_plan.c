@@ -31,7 +31,8 @@ static const char usage[] =
   "                    [--model M] [--min N] [--max N] [--stabilization SECONDS]\n"
   "                    [--floor-utilization U] [--momentum F]\n"
   "                    [--surge-ratio R [--surge-factor F]\n"
-  "                    [--surge-hold SECONDS]] [--decisions FILE]\n"
+  "                    [--surge-hold SECONDS]] [--surge-pay P]\n"
+  "                    [--decisions FILE]\n"
   "                    [--report DIR] [--format text|json]\n"
   "                    [--slo-unserved F | --slo-cold-start F]\n"
   "                    [--feedback [--slo-window SECONDS]]\n"
@@ -76,14 +77,24 @@ static const char usage[] =
   "                      utilisation (0 < U <= 1, default 0.9)\n"
   "  --momentum F        the floor extends a rise of the last lead time F\n"
   "                      times over the next (default 1, 0 = off)\n"
-  "  --surge-ratio R     the surge guard (default off): a load above R\n"
-  "                      times the highest of the 8 steps before starts a\n"
-  "                      surge; while it lasts, capacity serves the load\n"
-  "                      before it plus F (--surge-factor, default 4)\n"
-  "                      times the rise to its peak, until --surge-hold\n"
-  "                      seconds (default 3600) after its last such rise\n"
-  "                      (for flash crowds that outgrow the warm-up and\n"
-  "                      come in clusters)\n"
+  ;
+
+/* The usage continues (C99 caps one string literal at 4095 bytes). */
+static const char usage_more[] =
+  "  --surge-ratio R     the surge guard: a load above R times the highest\n"
+  "                      of the 8 steps before starts a surge; while it\n"
+  "                      lasts, capacity serves the load before it plus F\n"
+  "                      (--surge-factor, default 4) times the rise to its\n"
+  "                      peak, until --surge-hold seconds (default 3600)\n"
+  "                      after its last such rise (for flash crowds that\n"
+  "                      outgrow the warm-up and come in clusters).  Given,\n"
+  "                      it acts on every surge; by default (kubernetes) it\n"
+  "                      runs at 1.5 and calibrates itself: it acts only\n"
+  "                      while what it served beyond ready capacity per\n"
+  "                      instance-step it added is at least --surge-pay P\n"
+  "                      (default 0.5) times what one instance more at\n"
+  "                      every step would have served; --surge-pay 0\n"
+  "                      without a ratio switches it off\n"
   "  --decisions FILE    write time,load,desired,ready,forecast,reasons: one\n"
   "                      row per trace row, from rows up to that row only\n"
   "  --report DIR        write DIR/index.html (charts, no network) and the\n"
@@ -158,6 +169,7 @@ static const char usage_hybrid[] =
 
 static void print_usage(void) {
   fputs(usage, stdout);
+  fputs(usage_more, stdout);
   fputs(usage_warmup, stdout);
   fputs(usage_hybrid, stdout);
   fputs(usage_frontier, stdout);
@@ -215,6 +227,7 @@ void ctl_plan_defaults(struct ctl_plan_opts *o) {
   o->slo_window_s = 86400;
   o->surge_factor = 4;
   o->surge_hold_s = 3600;
+  o->surge_pay = -1;
   ctl_frontier_prices_default(&o->prices);
 }
 
@@ -291,11 +304,12 @@ static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
   case 'r':
     if(ctl_cli_double(arg, 0, 100, 1, &o->surge_ratio) ||
        (o->surge_ratio > 0 && o->surge_ratio <= 1))
-      return ctl_cli_fail("plan", "--surge-ratio: '%s' is not 0 (off) or "
+      return ctl_cli_fail("plan", "--surge-ratio: '%s' is not 0 (the default) or "
                           "above 1, at most 100", arg);
     return 0;
   case 'F': return num("--surge-factor", arg, 1, 100, &o->surge_factor);
   case 'L': return num("--surge-hold", arg, 1, 7 * 86400.0, &o->surge_hold_s);
+  case 'A': return num("--surge-pay", arg, 0, 100, &o->surge_pay);
   case 'N': o->no_frontier = 1; return 0;
   case 'O':
   case 'C':
@@ -393,6 +407,7 @@ static int parse_args(int argc, char **argv, struct ctl_plan_opts *o) {
     {"surge-ratio", required_argument, NULL, 'r'},
     {"surge-factor", required_argument, NULL, 'F'},
     {"surge-hold", required_argument, NULL, 'L'},
+    {"surge-pay", required_argument, NULL, 'A'},
     {"decisions", required_argument, NULL, 'D'},
     {"no-frontier", no_argument, NULL, 'N'},
     {"slo-unserved", required_argument, NULL, 'O'},
@@ -551,6 +566,7 @@ static void plan_target(const struct ctl_plan_opts *o, struct cfg_target *c,
   c->surge_ratio = o->surge_ratio;
   c->surge_factor = o->surge_factor;
   c->surge_hold_ms = ms_of(o->surge_hold_s);
+  c->surge_pay = o->surge_pay;
   if(o->feedback) {
     if(o->slo_lambda)
       c->slo_cold_start = o->slo;

@@ -73,7 +73,8 @@ struct ctl_plan_opts {
   double step_s, unit, warmup_s, duration_ms, keepalive_s;
   double quantile;           /* <= 0: 0.95 (kubernetes), 0.99 (lambda) */
   double headroom, stabilization_s, floor_util, momentum;
-  double surge_ratio, surge_factor, surge_hold_s;  /* ratio 0: off */
+  double surge_ratio, surge_factor, surge_hold_s;  /* ratio 0: default */
+  double surge_pay;          /* < 0: the default (ctl_settings.h) */
   long min, max;
   int period;                /* 0 = detect as the replay goes */
   int json, platform_set, model_auto, progress;

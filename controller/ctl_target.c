@@ -117,6 +117,8 @@ int ctl_target_new(const struct ctl_target_cfg *cfg, struct ctl_target **out,
   t->st.quantile = cfg->policy.quantile;
   t->st.headroom = cfg->policy.headroom;
   t->st.lead_steps = t->L;
+  t->st.surge_active = cfg->policy.surge_ratio > 0 &&
+                           cfg->policy.surge_pay > 0 ? 0 : -1;
   t->ready_last = -1;
   size_t hs = (size_t)cfg->history_steps, L = (size_t)t->L;
   size_t rs = (size_t)(cfg->policy.stabilization_steps > 0
@@ -486,6 +488,7 @@ static void surge_account(struct ctl_target *t,
                     ring_min(t->sg_with, t->L, t->sg_head, n),
                     ring_min(t->sg_without, t->L, t->sg_head, n),
                     with - without);
+  t->st.surge_active = ctl_surge_pays(p, &t->surge);
 }
 
 int ctl_target_tick(struct ctl_target *t, int64_t now_ms, struct act *act,

@@ -70,6 +70,9 @@ struct ctl_target_stats {
   double warmup_measured_s;
   long warmup_samples;
   int lead_steps;
+  /* The calibrated surge guard: 1 while it has paid and acts on a
+   * surge, 0 while it only runs in the shadow; -1 without one. */
+  int surge_active;
 };
 
 /* Measured warm-up: the last CTL_WARMUP_SAMPLES rises are kept, and from

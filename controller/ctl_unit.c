@@ -56,6 +56,7 @@ int ctl_unit_new(const struct cfg_target *c, struct tel_source *src,
   u->snap.error_ratio = NaN;
   u->snap.quantile = u->snap.headroom = u->snap.slo_objective = NaN;
   u->snap.slo_miss = u->snap.warmup_s = u->snap.lead_s = NaN;
+  u->snap.surge_active = NaN;
   u->snap.step_ms = c->step_ms;
   *out = u;
   return 0;
@@ -180,6 +181,7 @@ static void publish(struct ctl_unit *u, enum ctl_act_result res,
   z->slo_miss = st->slo_measured;
   z->warmup_s = st->warmup_measured_s;
   z->lead_s = st->lead_steps * (double)s->step_ms / 1000.0;
+  z->surge_active = st->surge_active >= 0 ? st->surge_active : NaN;
   z->newest_ms = u->feed.newest_ms;
   z->answered = u->feed.answered;
   z->src_failing = u->src_rc != 0;

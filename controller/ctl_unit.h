@@ -78,6 +78,7 @@ struct ctl_snap {
   double slo_miss;          /* the share missed over its window, or NAN */
   double warmup_s;          /* measured warm-up, NAN until measured */
   double lead_s;            /* the lead time in use */
+  double surge_active;      /* 1, 0, or NAN without a calibrated guard */
   int64_t newest_ms;        /* the newest finite sample, -1 before any */
   int answered;             /* the source has answered once */
   int src_failing;          /* the last read failed (src_why says why) */

@@ -147,7 +147,7 @@ check "timestamps: a gap is reported with its line" \
   grep -q "warning: $T/gap.csv:30: 1 gap, repeat or step back in the timestamps (the first 900 s after" "$T/err"
 
 # Bad inputs: exit 2 and a clear message.
-expect_fail "surge ratio of 1" "surge-ratio: '1' is not 0 (off) or above 1" \
+expect_fail "surge ratio of 1" "surge-ratio: '1' is not 0 (the default) or above 1" \
   --trace "$T/trace.csv" $K8S --surge-ratio 1
 expect_fail "unknown flag" "unknown or incomplete option '--bogus'" \
   --trace "$T/trace.csv" $K8S --bogus

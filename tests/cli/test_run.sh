@@ -119,7 +119,8 @@ check "metrics: the objective, the setting, the lead (no warm-up timed in a dry 
   grep -q '^prewarm_target_quantile{target=\"checkout\"} 0\.9[0-9]*\$' '$T/metrics' &&
   grep -q '^prewarm_target_headroom{target=\"checkout\"} 0\$' '$T/metrics' &&
   grep -q '^prewarm_target_warmup_seconds{target=\"checkout\"} NaN\$' '$T/metrics' &&
-  grep -q '^prewarm_target_lead_seconds{target=\"checkout\"} 180\$' '$T/metrics'"
+  grep -q '^prewarm_target_lead_seconds{target=\"checkout\"} 180\$' '$T/metrics' &&
+  grep -q '^prewarm_target_surge_guard_active{target=\"checkout\"} [01]\$' '$T/metrics'"
 check "metrics: tick and fit histograms: cumulative buckets, +Inf = count" \
   /usr/bin/python3 -c '
 import re, sys
