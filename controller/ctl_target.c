@@ -553,14 +553,14 @@ static int cmp_double(const void *a, const void *b) {
 static void measured_lead(struct ctl_target *t) {
   double v[CTL_WARMUP_SAMPLES];
   int n = t->wu_n;
+  if(n < CTL_WARMUP_MIN_SAMPLES)
+    return;
   memcpy(v, t->wu, (size_t)n * sizeof(double));
   qsort(v, (size_t)n, sizeof(double), cmp_double);
   double pos = CTL_WARMUP_PERCENTILE * (n - 1);
   int i = (int)pos;
   double p = i + 1 < n ? v[i] + (pos - i) * (v[i + 1] - v[i]) : v[i];
   t->st.warmup_measured_s = p / 1000;
-  if(n < CTL_WARMUP_MIN_SAMPLES)
-    return;
   /* The warm-up in steps, plus the tick that asks. */
   int lead = (int)ceil(p / (double)t->hist.step_ms - 1e-9) + 1;
   if(lead < 1)
