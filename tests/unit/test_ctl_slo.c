@@ -103,7 +103,8 @@ struct run {
 };
 
 static struct run run_plant(struct ctl_slo *s, struct plant *p, int n) {
-  struct run r = {0, 0, 0, INFINITY, -INFINITY, INFINITY, -INFINITY, 0, 0};
+  const double inf = (double)INFINITY;
+  struct run r = {0, 0, 0, inf, -inf, inf, -inf, 0, 0};
   int last = 0;
   for(int i = 0; i < n; i++) {
     double z = gsl_cdf_ugaussian_Pinv(ctl_slo_quantile(s));
