@@ -82,8 +82,8 @@ struct kfloor_cfg {
 
 /*
  * Makes the engine's actuator with the backend ops (name, a static
- * string: the actuator's name for /api).  0, or PW_EINVAL / PW_EIO with err naming the problem,
- * or PW_ENOMEM.  Free with act_free().
+ * string: the actuator's name for /api).  0, or PW_EINVAL / PW_EIO with
+ * err naming the problem, or PW_ENOMEM.  Free with act_free().
  */
 int kfloor_new(const struct kfloor_cfg *c, const char *name,
                const struct kfloor_ops *ops, struct act **out, char *err,

@@ -304,8 +304,8 @@ static int parse_opt(struct ctl_plan_opts *o, int c, const char *arg) {
   case 'r':
     if(ctl_cli_double(arg, 0, 100, 1, &o->surge_ratio) ||
        (o->surge_ratio > 0 && o->surge_ratio <= 1))
-      return ctl_cli_fail("plan", "--surge-ratio: '%s' is not 0 (the default) or "
-                          "above 1, at most 100", arg);
+      return ctl_cli_fail("plan", "--surge-ratio: '%s' is not 0 (the "
+                          "default) or above 1, at most 100", arg);
     return 0;
   case 'F': return num("--surge-factor", arg, 1, 100, &o->surge_factor);
   case 'L': return num("--surge-hold", arg, 1, 7 * 86400.0, &o->surge_hold_s);
