@@ -85,6 +85,14 @@ int act_k8s_parse_hpa_list(const char *body, size_t len, const char *kind,
 void act_k8s_parse_status(const char *body, size_t len, char *reason,
                           size_t rlen, char *msg, size_t mlen);
 
+/* Says in a->why why the Kubernetes answer r to `what` failed, from its
+ * Status object, and maps it: 401/403 PW_EAUTH, 404 PW_ENOTFOUND, 409
+ * PW_EBUSY (the caller reads again), 400/415/422 a refusal logged at warn
+ * once per distinct message (PW_EREFUSED), else PW_EREMOTE. */
+struct pw_http_resp;
+int act_k8s_fail(struct act *a, const struct pw_http_resp *r,
+                 const char *what);
+
 /* KEDA (act_keda.c): a keda.sh/v1alpha1 ScaledObject. */
 struct act_keda_so {
   long min, max, idle;      /* KEDA's defaults 0, 100; idle -1: unset */

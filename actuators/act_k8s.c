@@ -58,14 +58,13 @@ void act_k8s_parse_status(const char *body, size_t len, char *reason,
   cJSON_Delete(j);
 }
 
-/* Says why an answer failed, from its Status object, and maps it. */
-static int fail(struct k8s *k, const char *what) {
-  const struct pw_http_resp *r = pw_kube_resp(k->kube);
+int act_k8s_fail(struct act *a, const struct pw_http_resp *r,
+                 const char *what) {
   char reason[64], msg[200];
   act_k8s_parse_status(pw_buf_str(&r->body), r->body.len, reason,
                        sizeof(reason), msg, sizeof(msg));
-  act_why(&k->base, "kubernetes %s: HTTP %ld %s%s%s", what, r->status,
-          reason, msg[0] ? ": " : "", msg);
+  act_why(a, "kubernetes %s: HTTP %ld %s%s%s", what, r->status, reason,
+          msg[0] ? ": " : "", msg);
   switch(r->status) {
   case 401:
   case 403:
@@ -78,11 +77,16 @@ static int fail(struct k8s *k, const char *what) {
   case 415:
   case 422:
     /* The API's own refusal: logged once per distinct message. */
-    act_refusal_log(&k->base, pw_clock_mono_ms());
+    act_refusal_log(a, pw_clock_mono_ms());
     return PW_EREFUSED;
   default:
     return PW_EREMOTE;
   }
+}
+
+/* Says why an answer failed, from its Status object, and maps it. */
+static int fail(struct k8s *k, const char *what) {
+  return act_k8s_fail(&k->base, pw_kube_resp(k->kube), what);
 }
 
 /* The body of the last answer. */

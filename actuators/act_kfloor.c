@@ -30,28 +30,9 @@ static int call(struct kfloor *k, const char *method, const char *path,
  * is PW_EBUSY (the caller retries), 400/415/422 a refusal logged at warn
  * once per distinct message. */
 static int fail(struct kfloor *k, const char *method, const char *what) {
-  const struct pw_http_resp *r = pw_kube_resp(k->kube);
-  char reason[64], msg[200];
-  act_k8s_parse_status(pw_buf_str(&r->body), r->body.len, reason,
-                       sizeof(reason), msg, sizeof(msg));
-  act_why(&k->base, "kubernetes %s %s: HTTP %ld %s%s%s", method, what,
-          r->status, reason, msg[0] ? ": " : "", msg);
-  switch(r->status) {
-  case 401:
-  case 403:
-    return PW_EAUTH;
-  case 404:
-    return PW_ENOTFOUND;
-  case 409:
-    return PW_EBUSY;
-  case 400:
-  case 415:
-  case 422:
-    act_refusal_log(&k->base, pw_clock_mono_ms());
-    return PW_EREFUSED;
-  default:
-    return PW_EREMOTE;
-  }
+  char w[1024];
+  snprintf(w, sizeof(w), "%s %s", method, what);
+  return act_k8s_fail(&k->base, pw_kube_resp(k->kube), w);
 }
 
 int kfloor_get_body(struct kfloor *k, const char *path, const char **b,

@@ -21,7 +21,6 @@
  *    shards of a replica that dies (no release), and of those that move
  *    to a replica that joins.
  */
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,15 +35,10 @@
 #include "../controller/ctl_settings.h"
 #include "../controller/ctl_shard.h"
 #include "../controller/ctl_target.h"
+#include "bench_target.h"
 
 #define SHARDS 40
 #define REPLICAS 10
-#define STEPS (14 * 1440)
-
-static size_t heap_bytes(void) {
-  struct mallinfo2 m = mallinfo2();
-  return m.uordblks + m.hblkhd;
-}
 
 static long env_long(const char *k, long dflt) {
   const char *v = getenv(k);
@@ -81,24 +75,6 @@ static long split(long n, long per_shard[SHARDS], long *worst_replica) {
          hi, n / REPLICAS);
   printf("shard: targets a shard, at most   %6ld\n", shard_hi);
   return hi;
-}
-
-static struct ctl_schedule *sched;
-
-static void cfg_for(struct ctl_target_cfg *c, int64_t start_ms) {
-  static struct cfg_target t;
-  static char hw[] = "hw";
-  cfg_target_defaults(&t);
-  t.actuator = CFG_ACT_KUBERNETES;
-  t.step_ms = 60000;
-  t.warmup_ms = 120000;
-  t.unit_capacity = 1000;
-  t.max = 1000;
-  t.period = 1440;
-  t.model = hw;
-  t.history_ms = STEPS * 60000LL;
-  if(ctl_settings_target(&t, start_ms, 0, c, &sched))
-    exit(1);
 }
 
 /* 2 and 3: one replica's n targets. */

@@ -38,22 +38,22 @@ void ctl_lease_micro_now(char *buf, size_t len) {
   snprintf(buf + n, len - n, ".%06ldZ", ts.tv_nsec / 1000);
 }
 
-static const char *str_of(const cJSON *o, const char *k) {
+const char *ctl_lease_str(const cJSON *o, const char *k) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
   return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static double num_of(const cJSON *o, const char *k) {
+double ctl_lease_num(const cJSON *o, const char *k) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
   return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
-static void set_str(cJSON *o, const char *k, const char *v) {
+void ctl_lease_set_str(cJSON *o, const char *k, const char *v) {
   cJSON_DeleteItemFromObjectCaseSensitive(o, k);
   cJSON_AddStringToObject(o, k, v);
 }
 
-static void set_num(cJSON *o, const char *k, double v) {
+void ctl_lease_set_num(cJSON *o, const char *k, double v) {
   cJSON_DeleteItemFromObjectCaseSensitive(o, k);
   cJSON_AddNumberToObject(o, k, v);
 }
@@ -100,12 +100,14 @@ static int update(struct ctl_lease *l, cJSON *o, int mine) {
   if(!cJSON_IsObject(sp))
     sp = cJSON_AddObjectToObject(o, "spec");
   if(!mine) {
-    set_str(sp, "acquireTime", now);
-    set_num(sp, "leaseTransitions", num_of(sp, "leaseTransitions") + 1);
+    ctl_lease_set_str(sp, "acquireTime", now);
+    ctl_lease_set_num(sp, "leaseTransitions",
+                      ctl_lease_num(sp, "leaseTransitions") + 1);
   }
-  set_str(sp, "holderIdentity", l->identity);
-  set_str(sp, "renewTime", now);
-  set_num(sp, "leaseDurationSeconds", (double)(l->cfg.duration_ms / 1000));
+  ctl_lease_set_str(sp, "holderIdentity", l->identity);
+  ctl_lease_set_str(sp, "renewTime", now);
+  ctl_lease_set_num(sp, "leaseDurationSeconds",
+                    (double)(l->cfg.duration_ms / 1000));
   char *body = cJSON_PrintUnformatted(o);
   if(!body)
     return PW_ENOMEM;
@@ -137,11 +139,11 @@ static int try_acquire_or_renew(struct ctl_lease *l) {
     cJSON_Delete(o);
     return PW_EPARSE;
   }
-  const char *holder = str_of(sp, "holderIdentity");
-  double dur_ms = num_of(sp, "leaseDurationSeconds") * 1000;
+  const char *holder = ctl_lease_str(sp, "holderIdentity");
+  double dur_ms = ctl_lease_num(sp, "leaseDurationSeconds") * 1000;
   snprintf(rec, sizeof(rec), "%s|%s|%s|%g|%g", holder,
-           str_of(sp, "renewTime"), str_of(sp, "acquireTime"), dur_ms,
-           num_of(sp, "leaseTransitions"));
+           ctl_lease_str(sp, "renewTime"), ctl_lease_str(sp, "acquireTime"),
+           dur_ms, ctl_lease_num(sp, "leaseTransitions"));
   double now = pw_clock_mono_ms();
   pthread_mutex_lock(&l->mu);
   if(strcmp(rec, l->observed) != 0) {
@@ -242,13 +244,13 @@ static void release(struct ctl_lease *l) {
   cJSON *o = cJSON_ParseWithLength(pw_buf_str(&r->body), r->body.len);
   cJSON *sp = cJSON_GetObjectItemCaseSensitive(o, "spec");
   if(cJSON_IsObject(sp) &&
-     strcmp(str_of(sp, "holderIdentity"), l->identity) == 0) {
+     strcmp(ctl_lease_str(sp, "holderIdentity"), l->identity) == 0) {
     char now[64];
     ctl_lease_micro_now(now, sizeof(now));
-    set_str(sp, "holderIdentity", "");
-    set_num(sp, "leaseDurationSeconds", 1);
-    set_str(sp, "renewTime", now);
-    set_str(sp, "acquireTime", now);
+    ctl_lease_set_str(sp, "holderIdentity", "");
+    ctl_lease_set_num(sp, "leaseDurationSeconds", 1);
+    ctl_lease_set_str(sp, "renewTime", now);
+    ctl_lease_set_str(sp, "acquireTime", now);
     char *body = cJSON_PrintUnformatted(o);
     if(body && pw_kube_call(l->kube, "PUT", path, body, "application/json")
                  == 0 && pw_kube_resp(l->kube)->status == 200)

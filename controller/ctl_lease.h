@@ -55,4 +55,13 @@ void ctl_lease_stop(struct ctl_lease **lp);
  * Thread-safe; shared with ctl_shard. */
 void ctl_lease_micro_now(char *buf, size_t len);
 
+/* A Lease object's fields, shared with ctl_shard: a string or number
+ * member of o ("" or 0 when absent or of another type), and setting one
+ * (replacing it).  o is a cJSON object. */
+struct cJSON;
+const char *ctl_lease_str(const struct cJSON *o, const char *k);
+double ctl_lease_num(const struct cJSON *o, const char *k);
+void ctl_lease_set_str(struct cJSON *o, const char *k, const char *v);
+void ctl_lease_set_num(struct cJSON *o, const char *k, double v);
+
 #endif

@@ -63,40 +63,20 @@ static double now_ms(void) {
   return pw_clock_mono_ms();
 }
 
-static const char *str_of(const cJSON *o, const char *k) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static double num_of(const cJSON *o, const char *k) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
-static void set_str(cJSON *o, const char *k, const char *v) {
-  cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-  cJSON_AddStringToObject(o, k, v);
-}
-
-static void set_num(cJSON *o, const char *k, double v) {
-  cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-  cJSON_AddNumberToObject(o, k, v);
-}
-
 /* Records what the Lease's spec says; t is when it was read. */
 static void observe(struct seen *w, const cJSON *spec, double t) {
   char rec[400];
-  const char *holder = str_of(spec, "holderIdentity");
+  const char *holder = ctl_lease_str(spec, "holderIdentity");
   snprintf(rec, sizeof(rec), "%s|%s|%s|%g|%g", holder,
-           str_of(spec, "renewTime"), str_of(spec, "acquireTime"),
-           num_of(spec, "leaseDurationSeconds"),
-           num_of(spec, "leaseTransitions"));
+           ctl_lease_str(spec, "renewTime"), ctl_lease_str(spec, "acquireTime"),
+           ctl_lease_num(spec, "leaseDurationSeconds"),
+           ctl_lease_num(spec, "leaseTransitions"));
   if(strcmp(rec, w->rec) != 0) {
     snprintf(w->rec, sizeof(w->rec), "%s", rec);
     w->changed_ms = t;
   }
   snprintf(w->holder, sizeof(w->holder), "%s", holder);
-  w->dur_ms = num_of(spec, "leaseDurationSeconds") * 1000;
+  w->dur_ms = ctl_lease_num(spec, "leaseDurationSeconds") * 1000;
 }
 
 /* Whether a Lease seen as w binds its holder at t. */
@@ -108,9 +88,9 @@ static int alive(const struct seen *w, double t) {
 static void why_of(struct ctl_shard *s, char *buf, size_t len) {
   const struct pw_http_resp *r = pw_kube_resp(s->kube);
   cJSON *o = cJSON_ParseWithLength(pw_buf_str(&r->body), r->body.len);
-  const char *m = str_of(o, "message");
-  snprintf(buf, len, "HTTP %ld %s%s%s", (long)r->status, str_of(o, "reason"),
-           m[0] ? ": " : "", m);
+  const char *m = ctl_lease_str(o, "message");
+  snprintf(buf, len, "HTTP %ld %s%s%s", (long)r->status,
+           ctl_lease_str(o, "reason"), m[0] ? ": " : "", m);
   cJSON_Delete(o);
 }
 
@@ -158,8 +138,8 @@ static int write_lease(struct ctl_shard *s, const char *name, cJSON *item,
   cJSON *o = item ? cJSON_Duplicate(item, 1) : cJSON_CreateObject();
   if(!o)
     return PW_ENOMEM;
-  set_str(o, "apiVersion", "coordination.k8s.io/v1");
-  set_str(o, "kind", "Lease");
+  ctl_lease_set_str(o, "apiVersion", "coordination.k8s.io/v1");
+  ctl_lease_set_str(o, "kind", "Lease");
   cJSON *md = cJSON_GetObjectItemCaseSensitive(o, "metadata");
   if(!cJSON_IsObject(md)) {
     cJSON_DeleteItemFromObjectCaseSensitive(o, "metadata");
@@ -173,13 +153,13 @@ static int write_lease(struct ctl_shard *s, const char *name, cJSON *item,
     sp = cJSON_AddObjectToObject(o, "spec");
   }
   if(takeover || !item) {
-    set_str(sp, "acquireTime", now);
-    set_num(sp, "leaseTransitions",
-            item ? num_of(sp, "leaseTransitions") + 1 : 0);
+    ctl_lease_set_str(sp, "acquireTime", now);
+    ctl_lease_set_num(sp, "leaseTransitions",
+            item ? ctl_lease_num(sp, "leaseTransitions") + 1 : 0);
   }
-  set_str(sp, "holderIdentity", holder);
-  set_str(sp, "renewTime", now);
-  set_num(sp, "leaseDurationSeconds", dur);
+  ctl_lease_set_str(sp, "holderIdentity", holder);
+  ctl_lease_set_str(sp, "renewTime", now);
+  ctl_lease_set_num(sp, "leaseDurationSeconds", dur);
   int rc = item ? call(s, "PUT", name, o, 200) : call(s, "POST", NULL, o, 201);
   cJSON_Delete(o);
   return rc;
@@ -271,7 +251,7 @@ static int read_all(struct ctl_shard *s, cJSON **list, cJSON **items,
   cJSON_ArrayForEach(it, arr) {
     const cJSON *md = cJSON_GetObjectItemCaseSensitive(it, "metadata");
     const cJSON *sp = cJSON_GetObjectItemCaseSensitive(it, "spec");
-    const char *name = str_of(md, "name");
+    const char *name = ctl_lease_str(md, "name");
     char mp[256];
     snprintf(mp, sizeof(mp), "%s-member-", s->prefix);
     long k = shard_of_name(s, name);
@@ -555,16 +535,21 @@ static void release_all(struct ctl_shard *s) {
           "sharding: released this replica's shards");
 }
 
+/* Stops the manager's thread, when it runs. */
+static void join(struct ctl_shard *s) {
+  if(!s->running)
+    return;
+  pthread_mutex_lock(&s->mu);
+  s->stop = 1;
+  pthread_mutex_unlock(&s->mu);
+  pthread_join(s->thread, NULL);
+}
+
 void ctl_shard_stop(struct ctl_shard **sp) {
   struct ctl_shard *s = *sp;
   if(!s)
     return;
-  if(s->running) {
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
-  }
+  join(s);
   pthread_mutex_lock(&s->mu);
   for(long k = 0; k < s->n; k++)
     s->sh[k].renewed_ms = 0;  /* fenced before the Leases go */
@@ -578,12 +563,7 @@ void ctl_shard_abandon(struct ctl_shard **sp) {
   struct ctl_shard *s = *sp;
   if(!s)
     return;
-  if(s->running) {
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
-  }
+  join(s);
   destroy(s);
   *sp = NULL;
 }
